@@ -1,0 +1,276 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from taggit.managers import TaggableManager
+from taggit.models import ItemBase, NaturalKeyManager, TagBase
+
+from .markdown import render_markdown
+from .slugs import unique_slug
+
+
+class Format(models.Model):
+    """A kind of brief (Flash Brief, Analysis, ...): a small set editors can extend."""
+
+    name = models.CharField(max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in menus.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class IssueQuerySet(models.QuerySet):
+    def with_public_counts(self):
+        """Each issue annotated with `public_brief_count`: briefs the public may see now."""
+        return self.annotate(
+            public_brief_count=Count(
+                "tagged_briefs",
+                filter=Q(tagged_briefs__content_object__in=Brief.objects.published()),
+            )
+        )
+
+
+class Issue(TagBase):
+    """A policy issue briefs are filed under: a django-taggit tag of our own."""
+
+    description = models.TextField(blank=True, help_text="Shown at the top of the issue's page.")
+
+    objects = NaturalKeyManager.from_queryset(IssueQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+
+    def slugify(self, tag, i=None):
+        # Django's slugify() of the name, with "-2", "-3"... only on a collision, like the
+        # slugs of briefs and experts (taggit's own suffix is "_1").
+        return unique_slug(self, tag, fallback="issue")
+
+    def get_absolute_url(self):
+        return reverse("briefs:issue", kwargs={"slug": self.slug})
+
+
+class BriefQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see now: approved for publication and its time has come.
+
+        The one publication rule; every public surface starts here. "Now" is the
+        application's clock, not the database's, so tests can move it.
+        """
+        return self.filter(status=Brief.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def scheduled(self):
+        return self.filter(status=Brief.Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def newest_first(self):
+        return self.order_by(F("publish_at").desc(nulls_last=True), "-pk")
+
+    def for_listing(self):
+        return self.select_related("format").prefetch_related("issues")
+
+
+class Brief(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published (or scheduled)"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The brief's address. It cannot change once the brief is published.",
+    )
+    format = models.ForeignKey(Format, on_delete=models.PROTECT, related_name="briefs")
+    summary = models.TextField(
+        blank=True, help_text="One paragraph for lists, previews and search engines."
+    )
+    latest_developments = models.TextField(
+        help_text="The news the brief reacts to. Markdown: a blank line starts a paragraph."
+    )
+    latest_developments_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        help_text=(
+            "A published brief is public from this time on; a time in the future schedules "
+            "it, and it appears by itself when the time comes. Left empty, publishing "
+            "publishes now."
+        ),
+    )
+    issues = TaggableManager(
+        through="TaggedBrief",
+        blank=True,
+        verbose_name="issues",
+        help_text="The policy issues the brief is filed under.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BriefQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("publish_at").desc(nulls_last=True), "-pk"]
+        permissions = [("publish_brief", "Can publish, schedule and withdraw briefs")]
+        indexes = [models.Index(fields=["status", "publish_at"], name="brief_status_publish_at")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.title, fallback="brief")
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        self.latest_developments_html = render_markdown(self.latest_developments)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("briefs:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self):
+        """The same rule as BriefQuerySet.published(), for one brief already in hand."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def state(self):
+        """draft, review, scheduled, published or withdrawn."""
+        if self.status == self.Status.PUBLISHED and not self.is_public:
+            return "scheduled"
+        return self.status
+
+    @property
+    def state_label(self):
+        if self.state == "scheduled":
+            when = date_format(timezone.localtime(self.publish_at), "N j, Y, P T")
+            return f"Scheduled for {when}"
+        return {"draft": "Draft", "review": "In review", "published": "Published"}.get(
+            self.state, "Withdrawn"
+        )
+
+    @property
+    def was_published(self):
+        """True once the brief has been public: its address is then fixed."""
+        return self.status == self.Status.WITHDRAWN or self.is_public
+
+
+class TaggedBrief(ItemBase):
+    content_object = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="tagged_briefs")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_issue_per_brief")
+        ]
+
+
+class AuthorOrdered(models.Model):
+    """Rows kept in the order the author gave them; new rows without a position go last."""
+
+    position = models.PositiveIntegerField("order", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = [F("position").asc(nulls_last=True), "pk"]
+
+
+def renumber(rows):
+    """Give author-ordered rows the positions 1, 2, 3... in their current order."""
+    changed = []
+    for position, row in enumerate(rows, start=1):
+        if row.position != position:
+            row.position = position
+            changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, ["position"])
+
+
+class BriefSection(AuthorOrdered):
+    """A further headed section of a brief, after the expert analysis."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown: a blank line starts a paragraph.")
+    body_html = models.TextField(editable=False, blank=True)
+
+    class Meta(AuthorOrdered.Meta):
+        verbose_name = "further section"
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+
+class RelatedLinkQuerySet(models.QuerySet):
+    def visible(self):
+        """Links a reader may see: a link to one of our briefs only while that brief is public."""
+        return self.filter(
+            Q(target__isnull=True) | Q(target__in=Brief.objects.published())
+        ).select_related("target")
+
+
+class RelatedLink(AuthorOrdered):
+    """Further reading: an outside address, one of our briefs, or a bare citation."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="related_links")
+    title = models.CharField(max_length=300)
+    byline = models.CharField(
+        max_length=200, blank=True, help_text='"by Jane Doe", or a format such as "Flash Brief".'
+    )
+    url = models.URLField(
+        "outside address",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http or https address. Leave empty when linking to one of our briefs.",
+    )
+    target = models.ForeignKey(
+        Brief,
+        verbose_name="one of our briefs",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_links",
+        help_text="Shown to readers only while that brief is public.",
+    )
+
+    objects = RelatedLinkQuerySet.as_manager()
+
+    class Meta(AuthorOrdered.Meta):
+        verbose_name = "related link"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url="") | Q(target__isnull=True), name="related_link_one_destination"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.url and self.target_id:
+            raise ValidationError(
+                "Give either an outside address or one of our briefs, not both.", code="both"
+            )
+        if self.target_id and self.target_id == self.brief_id:
+            raise ValidationError({"target": "A brief cannot link to itself."})
+
+    @property
+    def href(self):
+        return self.target.get_absolute_url() if self.target_id else self.url

@@ -1,0 +1,52 @@
+"""The two editorial roles, as groups that exist on every database after `migrate`.
+
+Analysts write; Editors also publish. What an editor may do beyond an analyst is carried by
+the `briefs.publish_brief` permission, never by the group's name, so a site can grant it to
+anyone (and superusers have it).
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+PUBLISH_PERMISSION = "briefs.publish_brief"
+
+_AUTHORING = [
+    ("briefs", "brief", ("add", "change", "delete", "view")),
+    ("briefs", "briefsection", ("add", "change", "delete", "view")),
+    ("briefs", "relatedlink", ("add", "change", "delete", "view")),
+    ("briefs", "issue", ("add", "change", "view")),
+    ("briefs", "format", ("view",)),
+    ("experts", "expert", ("add", "change", "view")),
+    ("experts", "expertquote", ("add", "change", "delete", "view")),
+]
+
+ROLE_PERMISSIONS = {
+    "Analysts": [
+        f"{app}.{action}_{model}" for app, model, actions in _AUTHORING for action in actions
+    ],
+}
+ROLE_PERMISSIONS["Editors"] = ROLE_PERMISSIONS["Analysts"] + [
+    PUBLISH_PERMISSION,
+    "briefs.delete_issue",
+    "briefs.add_format",
+    "briefs.change_format",
+    "experts.delete_expert",
+]
+
+
+def can_publish(user):
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def ensure_editorial_groups(using="default", **kwargs):
+    """Create the groups and grant them their permissions; never takes a grant away."""
+    for group_name, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=group_name)
+        wanted = {tuple(code.split(".")) for code in codes}
+        permissions = [
+            permission
+            for permission in Permission.objects.using(using)
+            .filter(content_type__app_label__in={"briefs", "experts"})
+            .select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        group.permissions.add(*permissions)

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = f"{settings.SITE_NAME} authoring"
+admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Briefs, experts and issues"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("experts/", include("experts.urls")),
+    path("", include("briefs.urls")),
+]
+
+# Uploaded photos are served by the web server in production; runserver serves them here.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

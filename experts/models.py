@@ -1,0 +1,85 @@
+from pathlib import PurePath
+
+from django.db import models
+from django.urls import reverse
+
+from briefs.markdown import render_markdown
+from briefs.models import AuthorOrdered
+from briefs.slugs import unique_slug
+
+from .images import make_thumbnail, photo_upload_path, validate_photo
+
+
+class Expert(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(
+        "current title",
+        max_length=200,
+        blank=True,
+        help_text="Quotes keep the title the expert had when quoted; this one is for new quotes.",
+    )
+    program = models.CharField(max_length=200, blank=True)
+    bio = models.TextField(blank=True, help_text="A short biography. Markdown.")
+    bio_html = models.TextField(editable=False, blank=True)
+    photo = models.ImageField(
+        upload_to=photo_upload_path,
+        blank=True,
+        validators=[validate_photo],
+        help_text="JPEG, PNG, WebP or GIF, up to 10 MB. A square thumbnail is made from it.",
+    )
+    photo_thumbnail = models.ImageField(upload_to="experts/thumbnails/", editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.name, fallback="expert")
+        self.bio_html = render_markdown(self.bio)
+        self._refresh_thumbnail()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("experts:detail", kwargs={"slug": self.slug})
+
+    def _refresh_thumbnail(self):
+        if not self.photo:
+            self.photo_thumbnail = None
+            return
+        stem = PurePath(self.photo.name).stem
+        if PurePath(self.photo_thumbnail.name or "").stem.startswith(stem):
+            return
+        self.photo_thumbnail.save(f"{stem}.jpg", make_thumbnail(self.photo), save=False)
+
+
+class ExpertQuote(AuthorOrdered):
+    """An expert's words in a brief, with the title the expert held when quoted."""
+
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="quotes")
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="quotes")
+    text = models.TextField(help_text="The quote, without quotation marks. Markdown.")
+    text_html = models.TextField(editable=False, blank=True)
+    expert_title = models.CharField(
+        "title as quoted",
+        max_length=200,
+        blank=True,
+        help_text="Left empty, the expert's current title is used, and kept even if it changes.",
+    )
+
+    class Meta(AuthorOrdered.Meta):
+        verbose_name = "expert quote"
+
+    def __str__(self):
+        return f"{self.expert}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        if not self.expert_title:
+            self.expert_title = self.expert.title
+        self.text_html = render_markdown(self.text)
+        super().save(*args, **kwargs)
