@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 
@@ -113,6 +114,8 @@ class RelatedLinkInline(BriefChildInline, admin.TabularInline):
     verbose_name_plural = "Related links"
     autocomplete_fields = ["target"]
     fields = ["title", "byline", "url", "target", "position"]
+    # An address typed without a scheme is taken as https, as Django 6 will do by default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class BriefAdminForm(forms.ModelForm):
@@ -222,6 +225,7 @@ class IssueAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .with_public_counts()
             .annotate(brief_count=Count("tagged_briefs", distinct=True))
+            .order_by("name")
         )
 
     @admin.display(description="Public briefs", ordering="public_brief_count")

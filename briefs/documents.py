@@ -169,7 +169,8 @@ class _Checker:
         try:
             validate_slug(slug)
         except ValidationError:
-            self.problem(f"{where}.slug", f"{slug!r} is not a slug (letters, digits, hyphens)")
+            if title:
+                self.problem(f"{where}.slug", f"{slug!r} is not a slug (letters, digits, hyphens)")
         format_name = squash_spaces(self.text(data, "format", where, required=True))
         fmt = self.formats.get(format_name.casefold())
         if format_name and fmt is None:

@@ -85,7 +85,11 @@ class Brief(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="The brief's address. It cannot change once the brief is published.",
+        blank=True,
+        help_text=(
+            "The brief's address, made from the title when left empty. It cannot change once "
+            "the brief is published."
+        ),
     )
     format = models.ForeignKey(Format, on_delete=models.PROTECT, related_name="briefs")
     summary = models.TextField(

@@ -18,7 +18,8 @@ class ExpertAdmin(admin.ModelAdmin):
         css = {"all": ["briefs/admin.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(quote_total=Count("quotes"))
+        # Ordered again: a query with an aggregate drops Meta.ordering.
+        return super().get_queryset(request).annotate(quote_total=Count("quotes")).order_by("name")
 
     @admin.display(description="Thumbnail")
     def portrait(self, expert):

@@ -12,7 +12,9 @@ from .images import make_thumbnail, photo_upload_path, validate_photo
 
 class Expert(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, blank=True, help_text="Made from the name when left empty."
+    )
     title = models.CharField(
         "current title",
         max_length=200,

@@ -1,0 +1,129 @@
+import json
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+
+from briefs.documents import import_documents
+from briefs.models import Brief, Issue
+from experts.models import Expert
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+
+# Known passwords, which is why this command refuses to run with debug off.
+DEMO_ACCOUNTS = [
+    # username, password, group, superuser
+    ("analyst", "analyst-demo", "Analysts", False),
+    ("editor", "editor-demo", "Editors", False),
+    ("admin", "admin-demo", None, True),
+]
+
+PORTRAIT_COLOURS = ["#12355b", "#7a2e3a", "#2f5d50", "#5b4a8a", "#8a5a1f", "#34495e"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo issues, experts, briefs and accounts (development only). "
+        "Safe to run again: it adds only what is missing and never overwrites edits."
+    )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "load_demo creates accounts with published passwords, so it runs only with "
+                "DJANGO_DEBUG on (development)."
+            )
+        with transaction.atomic():
+            issues = self.load_issues()
+            experts = self.load_experts()
+            briefs = self.load_briefs()
+            accounts = self.create_accounts()
+        self.stdout.write(
+            f"Demo content: {issues} issues, {experts} experts, {briefs} briefs and "
+            f"{accounts} accounts added."
+        )
+
+    def read(self, name):
+        return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+
+    def load_issues(self):
+        added = 0
+        for item in self.read("issues.json"):
+            _, created = Issue.objects.get_or_create(
+                name__iexact=item["name"],
+                defaults={"name": item["name"], "description": item["description"]},
+            )
+            added += created
+        return added
+
+    def load_experts(self):
+        added = 0
+        for index, item in enumerate(self.read("experts.json")):
+            if Expert.objects.filter(name__iexact=item["name"]).exists():
+                continue
+            expert = Expert(**item)
+            portrait = draw_portrait(item["name"], PORTRAIT_COLOURS[index % len(PORTRAIT_COLOURS)])
+            expert.photo.save("portrait.png", portrait, save=False)
+            expert.save()
+            added += 1
+        return added
+
+    def load_briefs(self):
+        existing = set(Brief.objects.values_list("slug", flat=True))
+        documents = [doc for doc in self.read("briefs.json") if doc["slug"] not in existing]
+        for document in documents:
+            days = document.pop("demo_schedule_days", None)
+            if days is not None:
+                # Scheduled a few days ahead of whenever the demo is loaded.
+                publish_at = timezone.localtime() + timedelta(days=days)
+                publish_at = publish_at.replace(hour=9, minute=0, second=0, microsecond=0)
+                document["publish_at"] = publish_at.isoformat()
+        if documents:
+            import_documents(documents)
+        return len(documents)
+
+    def create_accounts(self):
+        added = 0
+        for username, password, group_name, superuser in DEMO_ACCOUNTS:
+            user, created = get_user_model().objects.get_or_create(
+                username=username,
+                defaults={
+                    "is_staff": True,
+                    "is_superuser": superuser,
+                    "email": f"{username}@localhost",
+                },
+            )
+            if not created:
+                continue
+            user.set_password(password)
+            user.save()
+            if group_name:
+                user.groups.add(Group.objects.get(name=group_name))
+            added += 1
+        return added
+
+
+def draw_portrait(name, colour, size=480):
+    """A placeholder portrait: the expert's initials over a head-and-shoulders shape."""
+    image = Image.new("RGB", (size, size), colour)
+    draw = ImageDraw.Draw(image)
+    shade = (255, 255, 255, 40)
+    overlay = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    shapes = ImageDraw.Draw(overlay)
+    shapes.ellipse((size * 0.3, size * 0.16, size * 0.7, size * 0.56), fill=shade)
+    shapes.ellipse((size * 0.12, size * 0.62, size * 0.88, size * 1.3), fill=shade)
+    image.paste(overlay, mask=overlay)
+    initials = "".join(part[0] for part in name.split()[:2]).upper()
+    font = ImageFont.load_default(size=size // 4)
+    draw.text((size / 2, size * 0.36), initials, fill="white", font=font, anchor="mm")
+    output = BytesIO()
+    image.save(output, "PNG")
+    return ContentFile(output.getvalue())

@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads and thumbnails go to a temporary folder, never the developer's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def yesterday(now):
+    return now - timedelta(days=1)
+
+
+@pytest.fixture
+def tomorrow(now):
+    return now + timedelta(days=1)
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="analyst", group="Analysts")
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="editor", group="Editors")
+
+
+@pytest.fixture
+def analyst_client(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
