@@ -99,7 +99,7 @@ class ExpertQuoteInline(BriefChildInline, admin.StackedInline):
     verbose_name_plural = "Expert Analysis"
     autocomplete_fields = ["expert"]
     fields = ["expert", "expert_title", "text", "position"]
-    formfield_overrides = {"TextField": {"widget": forms.Textarea(attrs={"rows": 5})}}
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 5})}}
 
 
 class BriefSectionInline(BriefChildInline, admin.StackedInline):
@@ -109,11 +109,11 @@ class BriefSectionInline(BriefChildInline, admin.StackedInline):
     fields = ["heading", "body", "position"]
 
 
-class RelatedLinkInline(BriefChildInline, admin.TabularInline):
+class RelatedLinkInline(BriefChildInline, admin.StackedInline):
     model = RelatedLink
     verbose_name_plural = "Related links"
     autocomplete_fields = ["target"]
-    fields = ["title", "byline", "url", "target", "position"]
+    fields = [("title", "byline"), ("url", "target"), "position"]
     # An address typed without a scheme is taken as https, as Django 6 will do by default.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -125,6 +125,11 @@ class BriefAdminForm(forms.ModelForm):
         queryset=Issue.objects.all(),
         required=False,
         widget=FilteredSelectMultiple("issues", is_stacked=False),
+    )
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=Brief._meta.get_field("summary").help_text,
     )
 
     class Meta:
@@ -145,7 +150,7 @@ class BriefAdmin(admin.ModelAdmin):
     ]
     # The change form template places these between the fieldsets, in reading order.
     inlines = [ExpertQuoteInline, BriefSectionInline, RelatedLinkInline]
-    list_display = ["title", "format", "state_display", "publish_at", "issue_names", "updated_at"]
+    list_display = ["title", "format", "state_display", "publish_at"]
     list_filter = [StateFilter, "format", IssueFilter, "publish_at"]
     list_select_related = ["format"]
     date_hierarchy = "publish_at"
@@ -155,16 +160,9 @@ class BriefAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["briefs/admin.css"]}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("issues")
-
     @admin.display(description="State", ordering="status")
     def state_display(self, brief):
         return format_html('<span class="brief-state {}">{}</span>', brief.state, brief.state_label)
-
-    @admin.display(description="Issues")
-    def issue_names(self, brief):
-        return ", ".join(issue.name for issue in brief.issues.all())
 
     def get_readonly_fields(self, request, obj=None):
         readonly = []

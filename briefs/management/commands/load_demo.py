@@ -112,18 +112,11 @@ class Command(BaseCommand):
 
 
 def draw_portrait(name, colour, size=480):
-    """A placeholder portrait: the expert's initials over a head-and-shoulders shape."""
+    """A placeholder portrait: the expert's initials on a plain ground."""
     image = Image.new("RGB", (size, size), colour)
-    draw = ImageDraw.Draw(image)
-    shade = (255, 255, 255, 40)
-    overlay = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    shapes = ImageDraw.Draw(overlay)
-    shapes.ellipse((size * 0.3, size * 0.16, size * 0.7, size * 0.56), fill=shade)
-    shapes.ellipse((size * 0.12, size * 0.62, size * 0.88, size * 1.3), fill=shade)
-    image.paste(overlay, mask=overlay)
     initials = "".join(part[0] for part in name.split()[:2]).upper()
-    font = ImageFont.load_default(size=size // 4)
-    draw.text((size / 2, size * 0.36), initials, fill="white", font=font, anchor="mm")
+    font = ImageFont.load_default(size=size // 3)
+    ImageDraw.Draw(image).text((size / 2, size / 2), initials, fill="white", font=font, anchor="mm")
     output = BytesIO()
     image.save(output, "PNG")
     return ContentFile(output.getvalue())
