@@ -7,6 +7,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import models
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from experts.models import ExpertQuote
@@ -150,7 +152,7 @@ class BriefAdmin(admin.ModelAdmin):
     ]
     # The change form template places these between the fieldsets, in reading order.
     inlines = [ExpertQuoteInline, BriefSectionInline, RelatedLinkInline]
-    list_display = ["title", "format", "state_display", "publish_at"]
+    list_display = ["title", "format", "state_display", "publish_time"]
     list_filter = [StateFilter, "format", IssueFilter, "publish_at"]
     list_select_related = ["format"]
     date_hierarchy = "publish_at"
@@ -163,6 +165,12 @@ class BriefAdmin(admin.ModelAdmin):
     @admin.display(description="State", ordering="status")
     def state_display(self, brief):
         return format_html('<span class="brief-state {}">{}</span>', brief.state, brief.state_label)
+
+    @admin.display(description=f"Publish at ({settings.TIME_ZONE})", ordering="publish_at")
+    def publish_time(self, brief):
+        if brief.publish_at is None:
+            return "—"
+        return date_format(timezone.localtime(brief.publish_at), "N j, Y, P")
 
     def get_readonly_fields(self, request, obj=None):
         readonly = []

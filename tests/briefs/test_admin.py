@@ -325,3 +325,17 @@ def test_editor_link_to_a_draft_is_kept_but_hidden_from_readers(editor_client, c
     brief = BriefFactory()
     RelatedLinkFactory(brief=brief, url="", target=draft, title="Unfinished work")
     assert "Unfinished work" not in visible_text(client.get(brief.get_absolute_url()))
+
+
+def test_editor_creating_a_published_brief_is_in_the_history(editor_client):
+    response = submit(editor_client, ADD_URL, **new_brief_fields(status="published"))
+    assert response.status_code == 302
+    brief = Brief.objects.get()
+    assert brief.is_public
+    assert "Published. Added." in history(editor_client, brief)
+
+
+def test_unknown_public_address_gets_the_sites_own_404_page(client):
+    response = client.get("/briefs/no-such-brief/")
+    assert response.status_code == 404
+    assert "Page not found" in visible_text(response)
