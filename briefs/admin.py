@@ -137,7 +137,8 @@ class BriefAdminForm(forms.ModelForm):
     class Meta:
         model = Brief
         fields = [
-            "title", "slug", "format", "summary", "latest_developments", "issues", "status",
+            "title", "slug", "format", "summary", "lead_image", "lead_image_alt",
+            "lead_image_caption", "lead_image_credit", "latest_developments", "issues", "status",
             "publish_at",
         ]  # fmt: skip
 
@@ -146,11 +147,22 @@ class BriefAdminForm(forms.ModelForm):
 class BriefAdmin(admin.ModelAdmin):
     form = BriefAdminForm
     fieldsets = [
-        (None, {"fields": ["title", "slug", "format", "summary", "latest_developments"]}),
+        (None, {"fields": ["title", "slug", "format", "summary"]}),
+        (
+            "Lead image",
+            {
+                "fields": [
+                    "lead_image", "lead_image_alt", ("lead_image_caption", "lead_image_credit"),
+                ],  # fmt: skip
+                "description": "Optional. Shown under the title, and as a thumbnail in lists.",
+            },
+        ),
+        (None, {"fields": ["latest_developments"]}),
         ("Issues", {"fields": ["issues"]}),
         ("Publication", {"fields": ["status", "publish_at"]}),
     ]
-    # The change form template places these between the fieldsets, in reading order.
+    # The change form template places the inlines after this many fieldsets: reading order.
+    fieldsets_before_inlines = 3
     inlines = [ExpertQuoteInline, BriefSectionInline, RelatedLinkInline]
     list_display = ["title", "format", "state_display", "publish_time"]
     list_filter = [StateFilter, "format", IssueFilter, "publish_at"]
@@ -171,6 +183,10 @@ class BriefAdmin(admin.ModelAdmin):
         if brief.publish_at is None:
             return "—"
         return date_format(timezone.localtime(brief.publish_at), "N j, Y, P")
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["fieldsets_before_inlines"] = self.fieldsets_before_inlines
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = []

@@ -1,13 +1,16 @@
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
+from .images import GeneratedName, validate_image, write_renditions
 from .markdown import render_markdown
 from .slugs import unique_slug
 
@@ -27,13 +30,18 @@ class Format(models.Model):
 
 class IssueQuerySet(models.QuerySet):
     def with_public_counts(self):
-        """Each issue annotated with `public_brief_count`: briefs the public may see now."""
+        """Each issue annotated with `public_brief_count` (briefs the public may see now) and
+        `latest_publish_at` (when the newest of them was published)."""
+        public = Q(tagged_briefs__content_object__in=Brief.objects.published())
         return self.annotate(
-            public_brief_count=Count(
-                "tagged_briefs",
-                filter=Q(tagged_briefs__content_object__in=Brief.objects.published()),
-            )
+            public_brief_count=Count("tagged_briefs", filter=public),
+            latest_publish_at=Max("tagged_briefs__content_object__publish_at", filter=public),
         )
+
+    def public(self):
+        """Issues with at least one public brief: an issue made for an unpublished brief
+        does not give it away."""
+        return self.with_public_counts().filter(public_brief_count__gt=0)
 
 
 class Issue(TagBase):
@@ -67,11 +75,31 @@ class BriefQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Brief.Status.PUBLISHED, publish_at__gt=timezone.now())
 
+    def filed_under_all(self, issues):
+        """Briefs filed under every one of `issues`."""
+        for issue in issues:
+            self = self.filter(
+                Exists(TaggedBrief.objects.filter(content_object=OuterRef("pk"), tag=issue))
+            )
+        return self
+
+    def sharing_issues_with(self, brief):
+        """Other briefs filed under any of the brief's issues, most issues in common first."""
+        return (
+            self.exclude(pk=brief.pk)
+            .filter(issues__in=Issue.objects.filter(tagged_briefs__content_object=brief))
+            .annotate(issues_in_common=Count("pk"))
+            .order_by("-issues_in_common", F("publish_at").desc(nulls_last=True), "-pk")
+        )
+
     def newest_first(self):
         return self.order_by(F("publish_at").desc(nulls_last=True), "-pk")
 
     def for_listing(self):
         return self.select_related("format").prefetch_related("issues")
+
+
+RENDITION_WIDTHS = [480, 800, 1200, 1600]
 
 
 class Brief(models.Model):
@@ -95,6 +123,25 @@ class Brief(models.Model):
     summary = models.TextField(
         blank=True, help_text="One paragraph for lists, previews and search engines."
     )
+    lead_image = models.ImageField(
+        upload_to=GeneratedName("briefs/images"),
+        blank=True,
+        validators=[validate_image],
+        width_field="lead_image_width",
+        height_field="lead_image_height",
+        help_text="JPEG, PNG, WebP or GIF, up to 10 MB. Sizes for every screen are made from it.",
+    )
+    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_alt = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it. Required with an image.",
+    )
+    lead_image_caption = models.CharField("caption", max_length=300, blank=True)
+    lead_image_credit = models.CharField("credit", max_length=200, blank=True)
+    lead_image_renditions = models.JSONField(default=dict, blank=True, editable=False)
     latest_developments = models.TextField(
         help_text="The news the brief reacts to. Markdown: a blank line starts a paragraph."
     )
@@ -135,10 +182,52 @@ class Brief(models.Model):
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
         self.latest_developments_html = render_markdown(self.latest_developments)
+        if not self.lead_image:
+            self.lead_image_renditions = {}
         super().save(*args, **kwargs)
+        self._refresh_renditions()
 
     def get_absolute_url(self):
         return reverse("briefs:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.lead_image and not self.lead_image_alt.strip():
+            raise ValidationError(
+                {"lead_image_alt": "Describe the image for readers who cannot see it."}
+            )
+
+    def _refresh_renditions(self):
+        # After saving, when the upload has its generated name; an unchanged image keeps its
+        # renditions, so they are made once per upload and never per request.
+        if not self.lead_image or self.lead_image_renditions.get("source") == self.lead_image.name:
+            return
+        renditions = write_renditions(
+            self.lead_image, "briefs/renditions", widths=RENDITION_WIDTHS, thumbnail_size=(360, 240)
+        )
+        self.lead_image_renditions = {"source": self.lead_image.name, **renditions}
+        Brief.objects.filter(pk=self.pk).update(lead_image_renditions=self.lead_image_renditions)
+
+    @cached_property
+    def lead_picture(self):
+        """URLs and sizes of the lead image's renditions, for <picture> and srcset."""
+        renditions = self.lead_image_renditions
+        if not self.lead_image or not renditions.get("sizes"):
+            return None
+        url = default_storage.url
+        sizes, thumbnail = renditions["sizes"], renditions["thumbnail"]
+        default = next((size for size in sizes if size["width"] >= 800), sizes[-1])
+        return {
+            "webp_srcset": ", ".join(f"{url(size['webp'])} {size['width']}w" for size in sizes),
+            "jpeg_srcset": ", ".join(f"{url(size['jpeg'])} {size['width']}w" for size in sizes),
+            "src": url(default["jpeg"]),
+            "width": default["width"],
+            "height": default["height"],
+            "largest": url(sizes[-1]["jpeg"]),
+            "thumbnail_webp": url(thumbnail["webp"]),
+            "thumbnail_jpeg": url(thumbnail["jpeg"]),
+            "thumbnail_width": thumbnail["width"],
+            "thumbnail_height": thumbnail["height"],
+        }
 
     @property
     def is_public(self):

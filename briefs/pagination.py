@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 
@@ -8,7 +9,8 @@ class StrictPaginationMixin:
     """`?page=N` with N a page that exists; anything else (0, -1, "last", "x", past the end)
     is a 404, so crawlers and mistyped links never get a page that does not exist."""
 
-    paginate_by = 20
+    def get_paginate_by(self, queryset):
+        return settings.BRIEFS_PAGE_SIZE
 
     def paginate_queryset(self, queryset, page_size):
         paginator = Paginator(queryset, page_size)

@@ -1,25 +1,90 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from experts.models import ExpertQuote
+from experts.models import Expert, ExpertQuote
 
 from .models import Brief, Issue, RelatedLink
 from .pagination import StrictPaginationMixin
+from .structured_data import brief_description, default_meta, latest_feed, news_article
+
+# More than this many issues at once is not a reader's filter.
+MAX_FILTER_ISSUES = 8
+MORE_ON_COUNT = 4
+TOP_EXPERTS_COUNT = 5
 
 
-class HomeView(ListView):
+class PageMetaMixin:
+    """What a page says about itself: title, description, preview type and image, feeds."""
+
+    def get_page_meta(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        meta = {**default_meta(), **self.get_page_meta()}
+        return super().get_context_data(meta=meta, **kwargs)
+
+
+class HomeView(PageMetaMixin, ListView):
     template_name = "briefs/home.html"
     context_object_name = "briefs"
 
     def get_queryset(self):
-        return Brief.objects.published().for_listing().newest_first()[:12]
+        return Brief.objects.published().for_listing().newest_first()[:10]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(issues=Issue.objects.with_public_counts(), **kwargs)
+        return super().get_context_data(issues=Issue.objects.public(), **kwargs)
 
 
-class BriefDetailView(DetailView):
+def issue_filter_url(issues):
+    query = urlencode([("issue", issue.slug) for issue in issues])
+    return reverse("briefs:list") + (f"?{query}" if query else "")
+
+
+class BriefListView(PageMetaMixin, StrictPaginationMixin, ListView):
+    template_name = "briefs/brief_list.html"
+    context_object_name = "briefs"
+
+    def get_queryset(self):
+        self.chosen = self.chosen_issues()
+        return Brief.objects.published().filed_under_all(self.chosen).for_listing().newest_first()
+
+    def chosen_issues(self):
+        slugs = list(dict.fromkeys(self.request.GET.getlist("issue")))
+        if len(slugs) > MAX_FILTER_ISSUES:
+            raise Http404(f"Choose at most {MAX_FILTER_ISSUES} issues.")
+        issues = {issue.slug: issue for issue in Issue.objects.public().filter(slug__in=slugs)}
+        if len(issues) != len(slugs):
+            raise Http404("No such issue.")
+        return [issues[slug] for slug in slugs]
+
+    def get_context_data(self, **kwargs):
+        chosen = [
+            {"issue": issue, "remove_url": issue_filter_url([i for i in self.chosen if i != issue])}
+            for issue in self.chosen
+        ]
+        narrower = [
+            {"issue": issue, "add_url": issue_filter_url([*self.chosen, issue])}
+            for issue in Issue.objects.public()
+            if issue not in self.chosen
+        ]
+        return super().get_context_data(chosen=chosen, narrower=narrower, **kwargs)
+
+    def get_page_meta(self):
+        if not self.chosen:
+            return {"title": "All briefs"}
+        names = ", ".join(issue.name for issue in self.chosen)
+        return {"title": f"Briefs on {names}", "description": f"Briefs filed under {names}."}
+
+
+class BriefDetailView(PageMetaMixin, DetailView):
     context_object_name = "brief"
 
     def get_queryset(self):
@@ -34,21 +99,67 @@ class BriefDetailView(DetailView):
             )
         )
 
+    def get_context_data(self, **kwargs):
+        brief = self.object
+        more_on = (Brief.objects.published().sharing_issues_with(brief).select_related("format"))[
+            :MORE_ON_COUNT
+        ]
+        return super().get_context_data(
+            more_on=more_on, structured_data=news_article(brief, self.request), **kwargs
+        )
 
-class IssueListView(ListView):
+    def get_page_meta(self):
+        brief = self.object
+        picture = brief.lead_picture
+        return {
+            "title": brief.title,
+            "description": brief_description(brief),
+            "type": "article",
+            "image": self.request.build_absolute_uri(picture["largest"]) if picture else "",
+        }
+
+
+class IssueListView(PageMetaMixin, ListView):
     context_object_name = "issues"
 
     def get_queryset(self):
-        return Issue.objects.with_public_counts()
+        return Issue.objects.public()
+
+    def get_page_meta(self):
+        return {
+            "title": "Issues",
+            "description": "Every policy issue we cover, with the number of briefs on each.",
+        }
 
 
-class IssueDetailView(StrictPaginationMixin, ListView):
+class IssueDetailView(PageMetaMixin, StrictPaginationMixin, ListView):
     template_name = "briefs/issue_detail.html"
     context_object_name = "briefs"
 
     def get_queryset(self):
-        self.issue = get_object_or_404(Issue, slug=self.kwargs["slug"])
+        self.issue = get_object_or_404(Issue.objects.public(), slug=self.kwargs["slug"])
         return Brief.objects.published().filter(issues=self.issue).for_listing().newest_first()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(issue=self.issue, **kwargs)
+        top_experts = Expert.objects.most_quoted_on(self.issue)[:TOP_EXPERTS_COUNT]
+        return super().get_context_data(issue=self.issue, top_experts=top_experts, **kwargs)
+
+    def get_page_meta(self):
+        issue = self.issue
+        feed = {
+            "title": f"{settings.SITE_NAME}: {issue.name}",
+            "url": reverse("briefs:issue-feed", kwargs={"slug": issue.slug}),
+        }
+        return {
+            "title": issue.name,
+            "description": issue.description or f"Briefs on {issue.name}.",
+            "feeds": [feed, latest_feed()],
+        }
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

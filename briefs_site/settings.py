@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "taggit",
     # experts comes before briefs: the editorial groups are set up on briefs'
     # post_migrate signal, when the permissions of both apps exist.
@@ -79,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "briefs_site.context_processors.site",
+                "briefs.context_processors.site",
             ],
         },
     },
@@ -136,6 +137,7 @@ STORAGES = {
 TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = os.environ.get("BRIEFS_SITE_NAME", "Meridian Briefs")
+BRIEFS_PAGE_SIZE = 20
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",

@@ -1,14 +1,21 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from briefs.sitemaps import BriefSitemap, IssueSitemap
+from experts.sitemaps import ExpertSitemap
 
 admin.site.site_header = f"{settings.SITE_NAME} authoring"
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Briefs, experts and issues"
 
+SITEMAPS = {"briefs": BriefSitemap, "issues": IssueSitemap, "experts": ExpertSitemap}
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("experts/", include("experts.urls")),
     path("", include("briefs.urls")),
 ]

@@ -1,13 +1,37 @@
 from pathlib import PurePath
 
 from django.db import models
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 
+from briefs.images import GeneratedName, square_thumbnail, validate_image
 from briefs.markdown import render_markdown
-from briefs.models import AuthorOrdered
+from briefs.models import AuthorOrdered, Brief
 from briefs.slugs import unique_slug
 
-from .images import make_thumbnail, photo_upload_path, validate_photo
+
+class ExpertQuerySet(models.QuerySet):
+    def with_public_quotes(self):
+        """Each expert annotated with `public_quote_count` and `latest_quoted_at`, counting
+        only quotes in briefs the public may see now."""
+        public = Q(quotes__brief__in=Brief.objects.published())
+        return self.annotate(
+            public_quote_count=Count("quotes", filter=public),
+            latest_quoted_at=Max("quotes__brief__publish_at", filter=public),
+        )
+
+    def most_quoted_on(self, issue):
+        """Experts by the number of their quotes in public briefs filed under `issue`."""
+        return (
+            self.filter(quotes__brief__in=Brief.objects.published().filter(issues=issue))
+            .annotate(quotes_on_issue=Count("quotes"))
+            .order_by("-quotes_on_issue", "name")
+        )
+
+    def public(self):
+        """Experts quoted in at least one public brief: quoting someone in an unpublished
+        brief does not give the brief away."""
+        return self.with_public_quotes().filter(public_quote_count__gt=0)
 
 
 class Expert(models.Model):
@@ -25,14 +49,16 @@ class Expert(models.Model):
     bio = models.TextField(blank=True, help_text="A short biography. Markdown.")
     bio_html = models.TextField(editable=False, blank=True)
     photo = models.ImageField(
-        upload_to=photo_upload_path,
+        upload_to=GeneratedName("experts/photos"),
         blank=True,
-        validators=[validate_photo],
+        validators=[validate_image],
         help_text="JPEG, PNG, WebP or GIF, up to 10 MB. A square thumbnail is made from it.",
     )
     photo_thumbnail = models.ImageField(upload_to="experts/thumbnails/", editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExpertQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -44,20 +70,24 @@ class Expert(models.Model):
         if not self.slug:
             self.slug = unique_slug(self, self.name, fallback="expert")
         self.bio_html = render_markdown(self.bio)
-        self._refresh_thumbnail()
+        if not self.photo:
+            self.photo_thumbnail = None
         super().save(*args, **kwargs)
+        self._refresh_thumbnail()
 
     def get_absolute_url(self):
         return reverse("experts:detail", kwargs={"slug": self.slug})
 
     def _refresh_thumbnail(self):
+        # After saving, when the photo has its generated name: the thumbnail is named after it,
+        # so a photo that has not changed is not thumbnailed again.
         if not self.photo:
-            self.photo_thumbnail = None
             return
         stem = PurePath(self.photo.name).stem
         if PurePath(self.photo_thumbnail.name or "").stem.startswith(stem):
             return
-        self.photo_thumbnail.save(f"{stem}.jpg", make_thumbnail(self.photo), save=False)
+        self.photo_thumbnail.save(f"{stem}.jpg", square_thumbnail(self.photo), save=False)
+        Expert.objects.filter(pk=self.pk).update(photo_thumbnail=self.photo_thumbnail.name)
 
 
 class ExpertQuote(AuthorOrdered):

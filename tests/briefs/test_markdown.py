@@ -36,6 +36,8 @@ def executable_parts(html):
     """Scripts, handlers and script-bearing addresses found by parsing, not string search."""
     found = []
     for tag, attrs in parse(html).elements:
+        if tag == "script" and attrs.get("type") == "application/ld+json":
+            continue  # data, never run: the page's structured data
         if tag in {"script", "iframe", "object", "embed", "form", "svg", "math", "style"}:
             found.append(tag)
         for name, value in attrs.items():

@@ -126,16 +126,17 @@ def test_issue_page_is_paginated_and_bad_pages_answer_404(client, now):
     assert "Brief of day 00" in visible_text(first) and "Brief of day 19" in visible_text(first)
     assert "Brief of day 20" not in visible_text(first)
     assert "Brief of day 24" in visible_text(second)
-    assert {"rel": "next", "href": "?page=2"} in elements(first, "a")
+    assert {"rel": "next", "href": "/issues/iran/?page=2"} in elements(first, "a")
     for page in ("0", "-1", "3", "x", "last", "1.5", "9" * 30, ""):
         assert client.get(f"/issues/iran/?page={page}").status_code == 404, page
 
 
-def test_empty_issue_page_says_so(client):
-    IssueFactory(name="Arctic")
-    response = client.get("/issues/arctic/")
-    assert response.status_code == 200
-    assert "No briefs have been published on this issue yet." in visible_text(response)
+def test_issue_without_a_public_brief_is_not_shown(client, now):
+    # An issue made for an unpublished brief must not give the brief away.
+    BriefFactory(status=Brief.Status.DRAFT, issues=["Operation Example"])
+    BriefFactory(publish_at=now + timedelta(days=1), issues=["Operation Example"])
+    assert client.get("/issues/operation-example/").status_code == 404
+    assert "Operation Example" not in visible_text(client.get("/issues/"))
 
 
 def test_body_markdown_is_rendered(client):
@@ -161,9 +162,10 @@ def build_brief(quotes, sections, links, issues):
 
 @pytest.mark.parametrize("size", [(0, 0, 0, 0), (1, 1, 1, 1), (6, 4, 8, 5)])
 def test_brief_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries, size):
-    # Intended to prevent an n+1: brief, issues, quotes with experts, sections, links.
+    # Intended to prevent an n+1: brief, issues, quotes with experts, sections, links, and
+    # "more on" these issues.
     brief = build_brief(*size)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(brief.get_absolute_url()).status_code == 200
 
 
@@ -172,8 +174,8 @@ def test_issue_page_runs_a_fixed_number_of_queries(client, django_assert_num_que
     issue = IssueFactory(name="Iran")
     for _ in range(count):
         BriefFactory(issues=[issue, "Russia", "Ukraine"])
-    # The issue, the page count, the page of briefs with formats, and their issues.
-    with django_assert_num_queries(4):
+    # The issue, the page count, the page of briefs with formats, their issues, top experts.
+    with django_assert_num_queries(5):
         assert client.get("/issues/iran/").status_code == 200
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get("/issues/iran/?page=1").status_code == 200

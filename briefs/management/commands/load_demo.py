@@ -28,6 +28,25 @@ DEMO_ACCOUNTS = [
 
 PORTRAIT_COLOURS = ["#12355b", "#7a2e3a", "#2f5d50", "#5b4a8a", "#8a5a1f", "#34495e"]
 
+# Drawn lead images for some demo briefs: slug, (alt text, caption, sky and sea colours).
+DEMO_LEAD_IMAGES = {
+    "sanctions-evasion-at-sea-tracking-the-shadow-fleet": (
+        "A drawing of a tanker's silhouette on a dark sea at dusk.",
+        "Tankers outside mainstream insurance carry a large share of sanctioned crude.",
+        ("#f3b27a", "#1d3557"),
+    ),
+    "hardening-gulf-energy-infrastructure-against-proxy-attacks": (
+        "A drawing of refinery towers against an orange desert sky.",
+        "Energy facilities remain exposed to drone and missile attacks.",
+        ("#f6c177", "#7a4a1f"),
+    ),
+    "china-tightens-export-controls-on-critical-minerals": (
+        "A drawing of layered mineral strata in grey and teal.",
+        "Processed minerals sit at the start of many defense supply chains.",
+        ("#a8c5c0", "#2f5d50"),
+    ),
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -88,6 +107,13 @@ class Command(BaseCommand):
                 document["publish_at"] = publish_at.isoformat()
         if documents:
             import_documents(documents)
+        for brief in Brief.objects.filter(slug__in=[doc["slug"] for doc in documents]):
+            if brief.slug in DEMO_LEAD_IMAGES:
+                alt, caption, colours = DEMO_LEAD_IMAGES[brief.slug]
+                brief.lead_image.save("lead.png", draw_landscape(*colours), save=False)
+                brief.lead_image_alt, brief.lead_image_caption = alt, caption
+                brief.lead_image_credit = "Illustration: Meridian"
+                brief.save()
         return len(documents)
 
     def create_accounts(self):
@@ -117,6 +143,29 @@ def draw_portrait(name, colour, size=480):
     initials = "".join(part[0] for part in name.split()[:2]).upper()
     font = ImageFont.load_default(size=size // 3)
     ImageDraw.Draw(image).text((size / 2, size / 2), initials, fill="white", font=font, anchor="mm")
+    output = BytesIO()
+    image.save(output, "PNG")
+    return ContentFile(output.getvalue())
+
+
+def draw_landscape(sky, ground, width=1600, height=900):
+    """A placeholder illustration: a sky fading into a horizon, and a darker ground."""
+    image = Image.new("RGB", (width, height), sky)
+    draw = ImageDraw.Draw(image)
+    horizon = int(height * 0.62)
+    top, bottom = Image.new("RGB", (1, 1), sky).getpixel((0, 0)), (255, 255, 255)
+    for y in range(horizon):
+        blend = y / horizon
+        colour = tuple(round(a + (b - a) * blend * 0.5) for a, b in zip(top, bottom, strict=True))
+        draw.line([(0, y), (width, y)], fill=colour)
+    draw.rectangle([(0, horizon), (width, height)], fill=ground)
+    draw.ellipse(
+        [(width * 0.68, horizon * 0.35), (width * 0.8, horizon * 0.35 + width * 0.12)],
+        fill="#fff4dc",
+    )
+    for index in range(5):
+        left = width * (0.12 + index * 0.09)
+        draw.rectangle([(left, horizon - 120 - index * 30), (left + 40, horizon)], fill=ground)
     output = BytesIO()
     image.save(output, "PNG")
     return ContentFile(output.getvalue())

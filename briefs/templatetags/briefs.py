@@ -1,0 +1,49 @@
+import json
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The public query parameters: everything else (tracking tags, typos) is left out of
+# canonical and pagination links.
+PUBLIC_PARAMETERS = ("issue", "q", "page")
+
+# As django.utils.html.json_script: the JSON can never close the <script> element.
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _query(request, **changes):
+    query = request.GET.copy()
+    for name in list(query):
+        if name not in PUBLIC_PARAMETERS:
+            del query[name]
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    if query.get("page") == "1":
+        del query["page"]
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """This list's address at page `number`, keeping its filters."""
+    request = context["request"]
+    return f"{request.path}{_query(request, page=str(number))}"
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    request = context["request"]
+    return request.build_absolute_uri(f"{request.path}{_query(request)}")
+
+
+@register.filter
+def ld_json(data):
+    """Structured data as a JSON-LD script element."""
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))

@@ -1,0 +1,122 @@
+"""Feeds, sitemap and robots.txt carry exactly what the public may see, with true dates."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from briefs.models import Brief
+from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
+from tests.pages import elements
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def rss_items(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert (
+        channel.findtext("title") and channel.findtext("link") and channel.findtext("description")
+    )
+    return {
+        item.findtext("title"): {
+            "link": item.findtext("link"),
+            "date": parsedate_to_datetime(item.findtext("pubDate")),
+            "categories": [c.text for c in item.findall("category")],
+        }
+        for item in channel.findall("item")
+    }
+
+
+@pytest.fixture
+def mixed_briefs(now):
+    expert = ExpertFactory(name="Jane Example")
+    public = BriefFactory(
+        title="Public", issues=["Iran", "Russia"], publish_at=now - timedelta(hours=5)
+    )
+    ExpertQuoteFactory(brief=public, expert=expert)
+    for title, status, offset in (
+        ("Draft", Brief.Status.DRAFT, -1),
+        ("In review", Brief.Status.REVIEW, -1),
+        ("Scheduled", Brief.Status.PUBLISHED, 1),
+        ("Withdrawn", Brief.Status.WITHDRAWN, -1),
+    ):
+        hidden = BriefFactory(
+            title=title, status=status, issues=["Iran"], publish_at=now + timedelta(days=offset)
+        )
+        ExpertQuoteFactory(brief=hidden, expert=expert)
+    return public
+
+
+@pytest.mark.parametrize(
+    "url", ["/feeds/briefs/", "/issues/iran/feed/", "/experts/jane-example/feed/"]
+)
+def test_feeds_carry_only_public_briefs_with_their_publication_date(client, mixed_briefs, url):
+    items = rss_items(client.get(url))
+    assert list(items) == ["Public"]
+    assert items["Public"]["date"] == mixed_briefs.publish_at.replace(microsecond=0)
+    assert items["Public"]["link"] == "http://testserver/briefs/public/"
+    assert items["Public"]["categories"] == ["Iran", "Russia"]
+
+
+def test_scheduled_brief_enters_the_feeds_when_its_time_comes(
+    client, mixed_briefs, now, time_machine
+):
+    time_machine.move_to(now + timedelta(days=2))
+    for url in ("/feeds/briefs/", "/issues/iran/feed/", "/experts/jane-example/feed/"):
+        assert list(rss_items(client.get(url))) == ["Scheduled", "Public"]
+
+
+@pytest.mark.parametrize("url", ["/issues/nowhere/feed/", "/experts/nobody/feed/"])
+def test_feed_of_an_unknown_issue_or_expert_is_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "feeds"),
+    [
+        ("/", ["/feeds/briefs/"]),
+        ("/briefs/", ["/feeds/briefs/"]),
+        ("/briefs/public/", ["/feeds/briefs/"]),
+        ("/issues/", ["/feeds/briefs/"]),
+        ("/issues/iran/", ["/issues/iran/feed/", "/feeds/briefs/"]),
+        ("/experts/", ["/feeds/briefs/"]),
+        ("/experts/jane-example/", ["/experts/jane-example/feed/", "/feeds/briefs/"]),
+        ("/no-such-page/", ["/feeds/briefs/"]),
+    ],
+)
+def test_every_page_links_its_feeds_for_autodiscovery(client, mixed_briefs, url, feeds):
+    links = elements(client.get(url), "link")
+    assert [link["href"] for link in links if link.get("type") == "application/rss+xml"] == feeds
+
+
+def test_sitemap_lists_exactly_the_public_briefs_issues_and_experts(client, mixed_briefs):
+    ExpertFactory(name="Never Quoted")
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    urls = {
+        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
+        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")
+    }
+    assert set(urls) == {
+        "http://testserver/briefs/public/",
+        "http://testserver/issues/iran/",
+        "http://testserver/issues/russia/",
+        "http://testserver/experts/jane-example/",
+    }
+    assert all(urls.values())
+    assert urls["http://testserver/issues/iran/"] == mixed_briefs.publish_at.date().isoformat()
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines and "Disallow: /admin/" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines

@@ -1,0 +1,133 @@
+"""/briefs/: every public brief, newest first, narrowed by ?issue=a&issue=b to all of them."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefs.models import Brief
+from tests.factories import BriefFactory, IssueFactory
+from tests.pages import elements, visible_text
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+ISSUE_NAMES = ["Iran", "Russia", "Ukraine", "China"]
+
+
+def listed_titles(response):
+    return re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+
+
+def test_list_shows_public_briefs_newest_first(client, now):
+    BriefFactory(title="Older", publish_at=now - timedelta(days=2))
+    BriefFactory(title="Newer", publish_at=now - timedelta(days=1))
+    BriefFactory(title="Draft", status=Brief.Status.DRAFT)
+    BriefFactory(title="Scheduled", publish_at=now + timedelta(days=1))
+    assert listed_titles(client.get("/briefs/")) == ["Newer", "Older"]
+
+
+def test_issue_filter_narrows_to_briefs_under_all_chosen_issues(client):
+    BriefFactory(title="Both", issues=["Iran", "Russia"])
+    BriefFactory(title="Only Iran", issues=["Iran"])
+    BriefFactory(title="Only Russia", issues=["Russia"])
+    assert listed_titles(client.get("/briefs/?issue=iran&issue=russia")) == ["Both"]
+    assert sorted(listed_titles(client.get("/briefs/?issue=iran"))) == ["Both", "Only Iran"]
+
+
+def test_each_chosen_issue_is_shown_and_removable(client):
+    BriefFactory(issues=["Iran", "Russia", "Ukraine"])
+    response = client.get("/briefs/?issue=iran&issue=russia&utm_source=mail")
+    text = visible_text(response)
+    assert "Briefs on Iran and Russia" in text
+    removers = {a["aria-label"]: a["href"] for a in elements(response, "a") if "aria-label" in a}
+    assert removers["Remove Iran"] == "/briefs/?issue=russia"
+    assert removers["Remove Russia"] == "/briefs/?issue=iran"
+    adders = [a["href"] for a in elements(response, "a")]
+    assert "/briefs/?issue=iran&issue=russia&issue=ukraine" in adders
+
+
+def test_pagination_keeps_the_issue_filter(client, settings):
+    settings.BRIEFS_PAGE_SIZE = 2
+    for _ in range(3):
+        BriefFactory(issues=["Iran"])
+    response = client.get("/briefs/?issue=iran")
+    assert {"rel": "next", "href": "/briefs/?issue=iran&page=2"} in elements(response, "a")
+    second = client.get("/briefs/?issue=iran&page=2")
+    assert len(listed_titles(second)) == 1
+    assert {"rel": "prev", "href": "/briefs/?issue=iran"} in elements(second, "a")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "issue=nowhere",
+        "issue=draft-only",
+        "issue=" + "&issue=".join(f"i{n}" for n in range(9)),
+        "page=0",
+        "page=2",
+        "page=-1",
+        "page=x",
+    ],
+)
+def test_bad_list_parameters_answer_404(client, query):
+    BriefFactory(issues=["Iran"])
+    BriefFactory(status=Brief.Status.DRAFT, issues=["Draft Only"])
+    for n in range(9):
+        BriefFactory(issues=[f"I{n}"])
+    assert client.get(f"/briefs/?{query}").status_code == 404
+
+
+def test_a_repeated_issue_counts_once(client):
+    BriefFactory(title="Filed", issues=["Iran"])
+    assert listed_titles(client.get("/briefs/?issue=iran&issue=iran")) == ["Filed"]
+
+
+brief_rows = st.lists(
+    st.tuples(
+        st.sets(st.sampled_from(range(len(ISSUE_NAMES)))),
+        st.sampled_from(list(Brief.Status)),
+        st.integers(min_value=-72, max_value=72),
+    ),
+    max_size=12,
+)
+chosen_issues = st.lists(st.sampled_from(range(len(ISSUE_NAMES))), min_size=1, max_size=3)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=brief_rows, chosen=chosen_issues)
+def test_issue_filter_matches_a_plain_python_oracle(client, time_machine, rows, chosen):
+    time_machine.move_to(NOW, tick=False)
+    with transaction.atomic():
+        issues = [IssueFactory(name=name) for name in ISSUE_NAMES]
+        briefs = []
+        for index, (issue_indexes, status, hours) in enumerate(rows):
+            brief = BriefFactory(
+                title=f"Brief {index}",
+                status=status,
+                publish_at=NOW + timedelta(hours=hours),
+                issues=[issues[i] for i in issue_indexes],
+            )
+            briefs.append((brief, issue_indexes))
+
+        public = [(b, idx) for b, idx in briefs if b.status == "published" and b.publish_at <= NOW]
+        public_issues = {i for _, idx in public for i in idx}
+        slugs = "&".join(f"issue={issues[i].slug}" for i in chosen)
+        response = client.get(f"/briefs/?{slugs}")
+
+        if not set(chosen) <= public_issues:
+            assert response.status_code == 404
+        else:
+            expected = sorted(
+                (b for b, idx in public if set(chosen) <= idx),
+                key=lambda b: (b.publish_at, b.pk),
+                reverse=True,
+            )
+            assert response.status_code == 200
+            assert listed_titles(response) == [b.title for b in expected]
+        transaction.set_rollback(True)
