@@ -10,7 +10,7 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev-installed
@@ -33,3 +33,14 @@ $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
+
+# axe-core for the browser tests (tests/browser), from package.json. Without npm nothing is
+# installed and those tests skip, saying why (with CI=true they fail instead).
+node_modules/.installed: package.json $(wildcard package-lock.json)
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: the accessibility tests in tests/browser will be skipped."; \
+	elif [ -f package-lock.json ]; then \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		npm install --no-audit --no-fund && touch $@; \
+	fi

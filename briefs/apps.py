@@ -7,7 +7,10 @@ class BriefsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import signals
         from .roles import ensure_editorial_groups
+
+        signals.connect()
 
         # After migrate, when Django has made the permissions the groups are built from.
         post_migrate.connect(ensure_editorial_groups, sender=self)

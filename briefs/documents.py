@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from experts.models import Expert, ExpertQuote
 
+from . import search
 from .models import Brief, BriefSection, Format, RelatedLink
 
 KEYS = {
@@ -343,6 +344,8 @@ def import_documents(raw, *, dry_run=False):
             briefs = {document["slug"]: _save_brief(document) for document in to_write}
             for document in to_write:
                 _save_related(briefs[document["slug"]], document["related"])
+            # Related links are bulk-created, which sends no signal to the search index.
+            search.reindex([brief.pk for brief in briefs.values()])
     return report
 
 

@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
@@ -165,6 +166,9 @@ class Brief(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Written by briefs.search whenever the brief or its parts change.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_document = models.TextField(blank=True, editable=False)
 
     objects = BriefQuerySet.as_manager()
 

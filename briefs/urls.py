@@ -13,5 +13,6 @@ urlpatterns = [
     path("issues/<slug:slug>/", views.IssueDetailView.as_view(), name="issue"),
     path("issues/<slug:slug>/feed/", IssueBriefsFeed(), name="issue-feed"),
     path("feeds/briefs/", LatestBriefsFeed(), name="feed"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -13,6 +13,7 @@ from experts.models import Expert, ExpertQuote
 
 from .models import Brief, Issue, RelatedLink
 from .pagination import StrictPaginationMixin
+from .search import SearchFacets, clean_query
 from .structured_data import brief_description, default_meta, latest_feed, news_article
 
 # More than this many issues at once is not a reader's filter.
@@ -163,3 +164,28 @@ def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+class SearchView(PageMetaMixin, StrictPaginationMixin, ListView):
+    """/search/?q=: public briefs ranked by relevance, with facets that narrow the results."""
+
+    template_name = "briefs/search.html"
+    context_object_name = "hits"
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        self.search = SearchFacets(self.request.GET, self.query)
+        if not self.query:
+            return Brief.objects.none()
+        return self.search.ranked_hits()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(query=self.query, **kwargs)
+        if self.query:
+            context.update(facets=self.search.facets(), chosen=self.search.chosen_filters())
+        return context
+
+    def get_page_meta(self):
+        if not self.query:
+            return {"title": "Search", "description": "Search every published brief."}
+        return {"title": f"Search: {self.query}", "description": f"Briefs matching {self.query}."}

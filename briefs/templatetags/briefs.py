@@ -4,11 +4,13 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from briefs.search import highlighted as highlight_snippet
+
 register = template.Library()
 
 # The public query parameters: everything else (tracking tags, typos) is left out of
 # canonical and pagination links.
-PUBLIC_PARAMETERS = ("issue", "q", "page")
+PUBLIC_PARAMETERS = ("q", "issue", "expert", "format", "year", "page")
 
 # As django.utils.html.json_script: the JSON can never close the <script> element.
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -40,6 +42,12 @@ def page_url(context, number):
 def canonical_url(context):
     request = context["request"]
     return request.build_absolute_uri(f"{request.path}{_query(request)}")
+
+
+@register.filter
+def highlighted(snippet):
+    """A search snippet as safe HTML, its matches in <mark>."""
+    return highlight_snippet(snippet)
 
 
 @register.filter

@@ -1,0 +1,381 @@
+"""Full-text search over briefs: PostgreSQL's text search in production, SQLite's FTS5 on the
+embedded default, and the same page and facets on both.
+
+Each brief's searchable text is written to an index whenever the brief, one of its quotes,
+sections or links, its issues, or a quoted expert changes (see briefs/signals.py). Searches
+start from Brief.objects.published(), so only public briefs are ever found or counted.
+"""
+
+import functools
+import html
+import re
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+
+from experts.models import Expert, ExpertQuote
+
+from .models import Brief, Format, Issue
+
+# Private-use characters mark matches in snippets: they cannot occur in a brief, so the
+# snippet is escaped first and only then are they turned into <mark> elements.
+MARK_START, MARK_END = "\ue000", "\ue001"
+MAX_QUERY_LENGTH = 300
+CONFIG = "english"
+FTS_TABLE = "briefs_search"
+
+
+def clean_query(text):
+    """The query as searched: control characters (NUL among them) out, spaces squashed,
+    and cut to a length no reader types."""
+    text = "".join(char if char.isprintable() else " " for char in text or "")
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def _plain(html_text):
+    return " ".join(html.unescape(strip_tags(html_text)).split())
+
+
+def searchable_text(brief):
+    """A brief's words by weight: title highest, then summary and names, then the body."""
+    quotes = list(brief.quotes.all())
+    names = [issue.name for issue in brief.issues.all()]
+    names += sorted({quote.expert.name for quote in quotes})
+    body = [_plain(brief.latest_developments_html)]
+    body += [_plain(quote.text_html) for quote in quotes]
+    for section in brief.sections.all():
+        body += [section.heading, _plain(section.body_html)]
+    body += [link.title for link in brief.related_links.all()]
+    return {
+        "title": brief.title,
+        "summary": brief.summary,
+        "names": " ".join(names),
+        "body": "\n".join(part for part in body if part),
+    }
+
+
+def highlighted(snippet):
+    """Safe HTML for a snippet: everything escaped, then the match markers become <mark>."""
+    text = escape(snippet or "")
+    return mark_safe(text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+class PostgresSearch:
+    """PostgreSQL text search: a stored, weighted tsvector with a GIN index, English stemming,
+    and websearch_to_tsquery, which reads "phrases", -exclusions and `or` and never fails."""
+
+    def write(self, brief_id, words):
+        vector = (
+            SearchVector(Value(words["title"]), weight="A", config=CONFIG)
+            + SearchVector(Value(words["summary"]), weight="B", config=CONFIG)
+            + SearchVector(Value(words["names"]), weight="B", config=CONFIG)
+            + SearchVector(Value(words["body"]), weight="C", config=CONFIG)
+        )
+        Brief.objects.filter(pk=brief_id).update(
+            search_vector=vector, search_document=words["body"]
+        )
+
+    def remove(self, brief_id):
+        """The index is a column of the brief: it goes with the brief."""
+
+    def matching(self, queryset, text):
+        return queryset.filter(search_vector=self._query(text))
+
+    def ranked(self, queryset, text):
+        rank = SearchRank(F("search_vector"), self._query(text))
+        return queryset.annotate(search_rank=rank)
+
+    def with_snippets(self, queryset, text):
+        headline = SearchHeadline(
+            "search_document",
+            self._query(text),
+            config=CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_END,
+            max_words=35,
+            min_words=15,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+        return queryset.annotate(search_snippet=headline)
+
+    def _query(self, text):
+        return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def fts5_query(text):
+    """Web-search syntax ("a phrase", -word, `or`) as an FTS5 query, every term quoted so
+    that nothing a reader types is read as FTS5 syntax; None when no word is left."""
+    clauses, excluded, join_next = [], [], False
+    for match in _TERM.finditer(text):
+        negated, phrase, word = match.group(1) == "-", match.group(2), match.group(3)
+        if word is not None:
+            if word.lower() == "or":
+                join_next = bool(clauses)
+                continue
+            negated, phrase = word.startswith("-"), word.lstrip("-")
+        if not re.search(r"\w", phrase):
+            continue
+        term = '"' + phrase.replace('"', '""') + '"'
+        if negated:
+            excluded.append(term)
+        elif join_next:
+            clauses[-1].append(term)
+        else:
+            clauses.append([term])
+        join_next = False
+    if not clauses:
+        return None
+    query = " AND ".join(
+        f"({' OR '.join(terms)})" if len(terms) > 1 else terms[0] for terms in clauses
+    )
+    return "".join([query, *(f" NOT {term}" for term in excluded)])
+
+
+class SqliteSearch:
+    """SQLite's FTS5 (porter stemming), with bm25 ranking weighted like PostgreSQL's."""
+
+    def write(self, brief_id, words):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [brief_id])
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, summary, names, body) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [brief_id, words["title"], words["summary"], words["names"], words["body"]],
+            )
+        Brief.objects.filter(pk=brief_id).update(search_document=words["body"])
+
+    def remove(self, brief_id):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [brief_id])
+
+    def matching(self, queryset, text):
+        query = fts5_query(text)
+        if query is None:
+            return queryset.none()
+        found = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query])
+        return queryset.filter(pk__in=found)
+
+    def ranked(self, queryset, text):
+        return queryset.annotate(
+            search_rank=self._per_brief("-bm25({table}, 10.0, 4.0, 4.0, 1.0)", [], text)
+        )
+
+    def with_snippets(self, queryset, text):
+        snippet = "snippet({table}, 3, %s, %s, ' … ', 30)"
+        return queryset.annotate(
+            search_snippet=self._per_brief(snippet, [MARK_START, MARK_END], text)
+        )
+
+    def _per_brief(self, expression, params, text):
+        sql = (
+            f"SELECT {expression.format(table=FTS_TABLE)} FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {Brief._meta.db_table}.id"
+        )
+        return RawSQL(sql, [*params, fts5_query(text)])
+
+
+class ContainsSearch:
+    """Where SQLite was built without FTS5: every word must appear somewhere, unranked."""
+
+    def write(self, brief_id, words):
+        document = "\n".join([words["title"], words["summary"], words["names"], words["body"]])
+        Brief.objects.filter(pk=brief_id).update(search_document=document)
+
+    def remove(self, brief_id):
+        """The text is a column of the brief: it goes with the brief."""
+
+    def matching(self, queryset, text):
+        words = re.findall(r"\w+", text)
+        if not words:
+            return queryset.none()
+        condition = Q()
+        for word in words:
+            condition &= Q(search_document__icontains=word)
+        return queryset.filter(condition)
+
+    def ranked(self, queryset, text):
+        return queryset.annotate(search_rank=Value(0.0))
+
+    def with_snippets(self, queryset, text):
+        return queryset.annotate(search_snippet=F("summary"))
+
+
+@functools.cache
+def _has_fts5_table(database_name):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE]
+        )
+        return cursor.fetchone()[0] == 1
+
+
+def backend():
+    if connection.vendor == "postgresql":
+        return PostgresSearch()
+    # Asked once per database file: the table is made by a migration, or never.
+    if connection.vendor == "sqlite" and _has_fts5_table(connection.settings_dict["NAME"]):
+        return SqliteSearch()
+    return ContainsSearch()
+
+
+def reindex(brief_ids):
+    """Write the index entries of these briefs from what is stored now."""
+    search = backend()
+    briefs = {
+        brief.pk: brief
+        for brief in Brief.objects.filter(pk__in=brief_ids).prefetch_related(
+            "issues",
+            "sections",
+            "related_links",
+            Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
+        )
+    }
+    for brief_id in brief_ids:
+        if brief_id in briefs:
+            search.write(brief_id, searchable_text(briefs[brief_id]))
+        else:
+            search.remove(brief_id)
+
+
+FACET_LIMIT = 12
+
+
+class SearchFacets:
+    """One search: the query, the facet choices read from the URL (`issue`, any number, all
+    of which must match; `expert`; `format`; `year`), the ranked hits and the facet counts.
+
+    A facet value that names nothing public answers 404, as /briefs/?issue= does."""
+
+    def __init__(self, params, query):
+        self.params, self.query, self.search = params, query, backend()
+        slugs = list(dict.fromkeys(params.getlist("issue")))
+        issues = {}
+        if slugs:
+            issues = {i.slug: i for i in Issue.objects.public().filter(slug__in=slugs)}
+        if len(issues) != len(slugs):
+            raise Http404("No such issue.")
+        self.issues = [issues[slug] for slug in slugs]
+        self.expert = self._one(params.get("expert"), Expert.objects.public(), "slug")
+        self.format = self._one(params.get("format"), Format.objects.all(), "name")
+        year = params.get("year")
+        if year is not None and not re.fullmatch(r"[0-9]{4}", year):
+            raise Http404("No such year.")
+        self.year = int(year) if year else None
+
+    @staticmethod
+    def _one(value, choices, field):
+        if value is None:
+            return None
+        if field == "name":
+            # Formats are few and have no slug of their own: matched by their name's slug.
+            found = next((c for c in choices if slugify(c.name) == value), None)
+        else:
+            found = choices.filter(**{field: value}).first()
+        if found is None:
+            raise Http404("No such choice.")
+        return found
+
+    def matched(self):
+        briefs = self.search.matching(Brief.objects.published(), self.query)
+        briefs = briefs.filed_under_all(self.issues)
+        if self.expert:
+            quotes = ExpertQuote.objects.filter(brief=OuterRef("pk"), expert=self.expert)
+            briefs = briefs.filter(Exists(quotes))
+        if self.format:
+            briefs = briefs.filter(format=self.format)
+        if self.year:
+            briefs = briefs.filter(publish_at__year=self.year)
+        return briefs
+
+    def ranked_hits(self):
+        hits = self.search.ranked(self.matched().for_listing(), self.query)
+        hits = self.search.with_snippets(hits, self.query)
+        return hits.order_by("-search_rank", F("publish_at").desc(), "-pk")
+
+    def facets(self):
+        found = self.matched().values("pk")
+        issues = (
+            Issue.objects.filter(tagged_briefs__content_object__in=found)
+            .annotate(hits=Count("tagged_briefs"))
+            .order_by("-hits", "name")[:FACET_LIMIT]
+        )
+        experts = (
+            Expert.objects.filter(quotes__brief__in=found)
+            .annotate(hits=Count("quotes__brief", distinct=True))
+            .order_by("-hits", "name")[:FACET_LIMIT]
+        )
+        formats = Format.objects.filter(briefs__in=found).annotate(hits=Count("briefs"))
+        years = (
+            Brief.objects.filter(pk__in=found)
+            .annotate(year=ExtractYear("publish_at"))
+            .values("year")
+            .annotate(hits=Count("pk"))
+            .order_by("-year")
+        )
+        return [
+            self._group("Issue", "issue", [(i.slug, i.name, i.hits) for i in issues], many=True),
+            self._group("Expert", "expert", [(e.slug, e.name, e.hits) for e in experts]),
+            self._group(
+                "Format",
+                "format",
+                [(slugify(f.name), f.name, f.hits) for f in formats.order_by("-hits", "position")],
+            ),
+            self._group(
+                "Year", "year", [(str(y["year"]), str(y["year"]), y["hits"]) for y in years]
+            ),
+        ]
+
+    def chosen_filters(self):
+        chosen = [("Issue", "issue", issue.slug, issue.name) for issue in self.issues]
+        if self.expert:
+            chosen.append(("Expert", "expert", self.expert.slug, self.expert.name))
+        if self.format:
+            chosen.append(("Format", "format", slugify(self.format.name), self.format.name))
+        if self.year:
+            chosen.append(("Year", "year", str(self.year), str(self.year)))
+        return [
+            {"label": f"{kind}: {name}", "remove_url": self._url(param=param, remove=value)}
+            for kind, param, value, name in chosen
+        ]
+
+    def _group(self, title, param, options, many=False):
+        selected = set(self.params.getlist(param))
+        return {
+            "title": title,
+            "options": [
+                {
+                    "label": label,
+                    "count": count,
+                    "selected": value in selected,
+                    "url": self._url(param=param, remove=value)
+                    if value in selected
+                    else self._url(param=param, add=value, many=many),
+                }
+                for value, label, count in options
+            ],
+        }
+
+    def _url(self, param, add=None, remove=None, many=False):
+        params = self.params.copy()
+        params.pop("page", None)
+        values = [value for value in params.getlist(param) if value != remove]
+        if add is not None:
+            values = [*values, add] if many else [add]
+        params.setlist(param, values)
+        return f"?{params.urlencode()}"

@@ -1,0 +1,160 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+A missing part (the chromium binary, the playwright module, axe-core from npm) skips these
+tests with the reason on a developer's machine, and fails them on CI (CI=true), where
+`.ci/run` installs every part.
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from briefs.roles import ROLE_PERMISSIONS, ensure_editorial_groups
+
+# Playwright's sync API keeps an asyncio loop running in this thread; Django's ORM would
+# otherwise refuse to run here (SynchronousOnlyOperation), though every call stays sync.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SCRIPT = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # Nothing but the live server on loopback: no update checks, sync or first-run calls.
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+def missing(reason):
+    """Skip on a developer's machine, fail on CI: there a missing part is a broken setup."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run here)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def sync_api():
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing(
+            "the playwright Python package is not installed (pip install -r requirements-dev.txt)"
+        )
+    return sync_api
+
+
+@pytest.fixture(scope="module")
+def chromium_path():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def browser(sync_api, chromium_path):
+    """One headless Chromium per test module; the asyncio loop stops with it, so tests in
+    other modules run without a loop in their thread."""
+    playwright = sync_api.sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    if not AXE_SCRIPT.is_file():
+        if shutil.which("npm") is None:
+            missing(f"{AXE_SCRIPT.relative_to(REPO)} is missing and npm is not installed")
+        missing(f"{AXE_SCRIPT.relative_to(REPO)} is missing (run `npm ci` in the repository)")
+    return AXE_SCRIPT
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server on a database its thread can see, with the editorial groups.
+
+    transactional_db flushes the tables after each test, and the flush's post_migrate
+    signal makes the groups again; ensure_editorial_groups() covers a database where it
+    did not run.
+    """
+    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
+        ensure_editorial_groups()
+    return live_server
+
+
+def _route(route):
+    """Loopback only; uploads under MEDIA_URL are served from MEDIA_ROOT, as the web server
+    in front of the site does in production (Django serves them only with debug on)."""
+    url = urlsplit(route.request.url)
+    if url.hostname not in LOOPBACK:
+        route.abort("blockedbyclient")
+        return
+    media_root = Path(settings.MEDIA_ROOT).resolve()
+    if url.path.startswith(settings.MEDIA_URL):
+        file = (media_root / unquote(url.path.removeprefix(settings.MEDIA_URL))).resolve()
+        if file.is_relative_to(media_root) and file.is_file():
+            route.fulfill(path=file)
+            return
+    route.continue_()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+    return report
+
+
+@pytest.fixture
+def new_context(request, browser, site, tmp_path):
+    """Makes browser contexts (each a separate visitor with its own cookies) for the live
+    server, in the site's time zone, that reach nothing but loopback addresses.
+
+    When the test fails, each open page is kept as a screenshot and its HTML, for a human.
+    """
+    contexts = []
+    problems = []
+
+    def make(width=1280, height=900):
+        context = browser.new_context(
+            base_url=site.url,
+            viewport={"width": width, "height": height},
+            timezone_id=settings.TIME_ZONE,
+            locale="en-US",
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.route("**/*", _route)
+        context.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+        context.on(
+            "response",
+            lambda r: r.status >= 500 and problems.append(f"{r.status}: {r.url}"),
+        )
+        context.on("weberror", lambda e: problems.append(f"script error: {e.error}"))
+        contexts.append(context)
+        return context
+
+    yield make
+    if getattr(request.node, "browser_test_failed", False):
+        for number, page in enumerate(page for context in contexts for page in context.pages):
+            page.screenshot(path=tmp_path / f"page-{number}.png", full_page=True)
+            (tmp_path / f"page-{number}.html").write_text(page.content(), encoding="utf-8")
+        print(f"Screenshots and HTML of the open pages: {tmp_path}")
+        print("Failed requests, server errors and script errors:", *problems, sep="\n  ")
+    for context in contexts:
+        context.close()
