@@ -70,6 +70,8 @@ def page_urls(brief):
         "issue": (issue.get_absolute_url(), 200),
         "expert list": ("/experts/", 200),
         "expert": (expert.get_absolute_url(), 200),
+        "search form": ("/search/", 200),
+        "search results with a facet": (f"/search/?q=sanctions&issue={DEMO_ISSUES[0]}", 200),
         "not found": ("/briefs/there-is-no-such-brief/", 404),
     }
 
@@ -83,6 +85,8 @@ PAGE_TYPES = [
     "issue",
     "expert list",
     "expert",
+    "search form",
+    "search results with a facet",
     "not found",
 ]
 
