@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from experts.models import ExpertQuote
 
+from .admin_text_import import text_import_urls
 from .models import Brief, BriefSection, Format, Issue, RelatedLink, renumber
 from .roles import can_publish
 
@@ -152,7 +153,9 @@ class BriefAdmin(admin.ModelAdmin):
             "Lead image",
             {
                 "fields": [
-                    "lead_image", "lead_image_alt", ("lead_image_caption", "lead_image_credit"),
+                    "lead_image",
+                    "lead_image_alt",
+                    ("lead_image_caption", "lead_image_credit"),
                 ],  # fmt: skip
                 "description": "Optional. Shown under the title, and as a thumbnail in lists.",
             },
@@ -183,6 +186,10 @@ class BriefAdmin(admin.ModelAdmin):
         if brief.publish_at is None:
             return "—"
         return date_format(timezone.localtime(brief.publish_at), "N j, Y, P")
+
+    def get_urls(self):
+        # "Import from text" first: the admin's "<object_id>/" pattern would take its path.
+        return text_import_urls(self) + super().get_urls()
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["fieldsets_before_inlines"] = self.fieldsets_before_inlines

@@ -188,7 +188,7 @@ def test_import_command_imports_files_and_reports_each_failure(tmp_path, capsys)
     assert "good.json: 1 briefs were created" in output.out
     assert "broken.json: not imported" in output.err
     assert "not valid JSON" in output.err
-    assert "plain-text briefs are not supported yet" in output.err
+    assert f"{text}:1: expected the brief's title after the date line" in output.err
     assert Brief.objects.count() == 1
 
 

@@ -258,3 +258,12 @@ def test_rebuild_command_indexes_every_brief(client, library):
     Brief.objects.update(search_document="", search_vector=None)
     call_command("rebuild_search_index")
     assert found(client, "Yelabuga") == ["Drone Factories in Tatarstan"]
+
+
+def test_a_link_to_an_unpublished_brief_does_not_make_its_title_searchable(client):
+    draft = BriefFactory(title="Secret Walrus Plan", status=Brief.Status.DRAFT)
+    brief = BriefFactory(title="Public Piece")
+    RelatedLinkFactory(brief=brief, url="", target=draft, title="Secret Walrus Plan")
+    RelatedLinkFactory(brief=brief, url="https://example.org/", title="Narwhal Survey")
+    assert found(client, "walrus") == []
+    assert found(client, "narwhal") == ["Public Piece"]

@@ -1,0 +1,137 @@
+"""Search benchmark: server time of /search/ for typical queries on a generated archive.
+
+    createdb briefs_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/briefs_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python manage.py generate_briefs --count 100000 --seed 1
+    DATABASE_URL=... .venv/bin/python bench/search.py [--repeat 30]
+
+Requests go through Django's full stack in this process (no network), with debug off. The
+baseline, measured in the same run, renders the search page's template with a page of fake
+hits and no database work: the floor of what this page can cost.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="briefs_site.settings",
+    DJANGO_DEBUG="0",
+    DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "benchmark-only-" + "x" * 50),
+    DJANGO_ALLOWED_HOSTS="127.0.0.1",
+    DJANGO_SECURE_SSL_REDIRECT="0",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.core.paginator import Paginator  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
+
+from briefs.models import Brief  # noqa: E402
+
+QUERIES = [
+    "Tehran",
+    "drone",
+    "sanctions evasion",
+    '"oil exports"',
+    "missile -summit",
+    "Gomel or Kazan",
+    "uranium enrichment inspectors",
+    "Kyiv refinery plans",
+    "pipeline report",
+    "nothingmatchesthis",
+]
+FACETED = [{"q": "drone", "issue": "iran"}, {"q": "sanctions", "year": "2024"}]
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(action, repeat):
+    for _ in range(3):
+        action()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), percentile(times, 0.99)
+
+
+def floor_render():
+    request = RequestFactory(HTTP_HOST="127.0.0.1").get("/search/", {"q": "drone"})
+    hits = [
+        SimpleNamespace(
+            title=f"A brief title of ordinary length {n}",
+            get_absolute_url=f"/briefs/brief-{n}/",
+            publish_at=None,
+            format=SimpleNamespace(name="Flash Brief"),
+            issues=SimpleNamespace(all=[]),
+            search_snippet="… a snippet of thirty-five words or so, with the matching words "
+            "marked, as the search page shows it for each hit …",
+        )
+        for n in range(20)
+    ]
+    paginator = Paginator(range(400), 20)
+    context = {
+        "request": request,
+        "query": "drone",
+        "hits": hits,
+        "page_obj": paginator.page(1),
+        "facets": [
+            {"title": t, "options": [{"label": "x", "count": 1, "url": "?"}] * 10}
+            for t in ("Issue", "Expert", "Format", "Year")
+        ],
+        "chosen": [],
+    }
+    return lambda: render_to_string("briefs/search.html", context, request)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=30)
+    repeat = parser.parse_args().repeat
+    # Debug off serves static files through their manifest, as production does.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    client = Client(HTTP_HOST="127.0.0.1")
+    published = Brief.objects.published().count()
+    total = Brief.objects.count()
+    print(f"{connection.vendor}, {total} briefs ({published} public), {repeat} requests a query")
+    floor_median, floor_p99 = measure(floor_render(), repeat)
+    print(f"{'floor (template only)':38} median {floor_median:7.1f} ms  p99 {floor_p99:7.1f} ms")
+    rows, medians = [], []
+    for params in [{"q": query} for query in QUERIES] + FACETED:
+        statements = []
+
+        def count(run, sql, *args, statements=statements):
+            statements.append(sql)
+            return run(sql, *args)
+
+        with connection.execute_wrapper(count):
+            response = client.get("/search/", params)
+        assert response.status_code == 200, params
+        median, p99 = measure(lambda p=params: client.get("/search/", p), repeat)
+        medians.append(median)
+        label = "&".join(f"{k}={v}" for k, v in params.items())
+        rows.append((label, median, p99, len(statements)))
+        print(
+            f"{label:38} median {median:7.1f} ms  p99 {p99:7.1f} ms  "
+            f"{median / floor_median:6.1f}× floor  {len(statements)} queries"
+        )
+    print(f"{'all queries':38} median {statistics.median(medians):7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
