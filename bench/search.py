@@ -39,16 +39,18 @@ from django.test import Client, RequestFactory  # noqa: E402
 
 from briefs.models import Brief  # noqa: E402
 
+# Typical queries: a place, a subject, phrases, an exclusion, alternatives, rarer words, and
+# a word no brief has. The generator's prose is Zipfian, like real text.
 QUERIES = [
     "Tehran",
     "drone",
     "sanctions evasion",
-    '"oil exports"',
+    '"military forces"',
     "missile -summit",
     "Gomel or Kazan",
-    "uranium enrichment inspectors",
-    "Kyiv refinery plans",
-    "pipeline report",
+    "uranium enrichment",
+    "Kyiv refinery",
+    "pipeline",
     "nothingmatchesthis",
 ]
 FACETED = [{"q": "drone", "issue": "iran"}, {"q": "sanctions", "year": "2024"}]

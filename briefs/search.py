@@ -16,8 +16,9 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
 )
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 from django.http import Http404
@@ -366,38 +367,56 @@ class SearchFacets:
         hits = self.search.with_snippets(hits, self.query)
         return hits.order_by("-search_rank", F("publish_at").desc(), "-pk")
 
-    def facets(self):
-        found = self.matched().values("pk")
-        issues = (
-            Issue.objects.filter(tagged_briefs__content_object__in=found)
-            .annotate(hits=Count("tagged_briefs"))
-            .order_by("-hits", "name")[:FACET_LIMIT]
-        )
-        experts = (
-            Expert.objects.filter(quotes__brief__in=found)
-            .annotate(hits=Count("quotes__brief", distinct=True))
-            .order_by("-hits", "name")[:FACET_LIMIT]
-        )
-        formats = Format.objects.filter(briefs__in=found).annotate(hits=Count("briefs"))
-        years = (
-            Brief.objects.filter(pk__in=found)
-            .annotate(year=ExtractYear("publish_at"))
-            .values("year")
-            .annotate(hits=Count("pk"))
-            .order_by("-year")
-        )
-        return [
-            self._group("Issue", "issue", [(i.slug, i.name, i.hits) for i in issues], many=True),
-            self._group("Expert", "expert", [(e.slug, e.name, e.hits) for e in experts]),
-            self._group(
-                "Format",
-                "format",
-                [(slugify(f.name), f.name, f.hits) for f in formats.order_by("-hits", "position")],
-            ),
-            self._group(
-                "Year", "year", [(str(y["year"]), str(y["year"]), y["hits"]) for y in years]
-            ),
+    def count_and_facets(self):
+        """The number of hits and the facet counts, from one pass over the matches: the
+        matching is the costly part, so it is done once, not once a facet.
+
+        Returns (count, facet groups for the template)."""
+        matches = self.matched().annotate(year=ExtractYear("publish_at"))
+        try:
+            matches_sql, params = matches.values("pk", "format_id", "year").query.sql_with_params()
+        except EmptyResultSet:  # a query with no word left to search for
+            return 0, []
+        statement = f"""
+            WITH m (id, format_id, year) AS ({matches_sql})
+            SELECT 'total', 0, count(*) FROM m
+            UNION ALL SELECT 'issue', t.tag_id, count(*) FROM m
+                JOIN briefs_taggedbrief AS t ON t.content_object_id = m.id GROUP BY t.tag_id
+            UNION ALL SELECT 'expert', q.expert_id, count(DISTINCT q.brief_id) FROM m
+                JOIN experts_expertquote AS q ON q.brief_id = m.id GROUP BY q.expert_id
+            UNION ALL SELECT 'format', m.format_id, count(*) FROM m GROUP BY m.format_id
+            UNION ALL SELECT 'year', m.year, count(*) FROM m GROUP BY m.year
+        """
+        counts = {"total": {}, "issue": {}, "expert": {}, "format": {}, "year": {}}
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for kind, key, hits in cursor.fetchall():
+                counts[kind][int(key)] = hits
+
+        def most(kind):
+            return sorted(counts[kind], key=lambda key: -counts[kind][key])[:FACET_LIMIT]
+
+        issues = Issue.objects.in_bulk(most("issue"))
+        experts = Expert.objects.in_bulk(most("expert"))
+        formats = Format.objects.in_bulk(list(counts["format"]))
+
+        def ranked(objects, kind):
+            return sorted(
+                ((obj, counts[kind][pk]) for pk, obj in objects.items()),
+                key=lambda pair: (-pair[1], pair[0].name),
+            )
+
+        issue_options = [(i.slug, i.name, n) for i, n in ranked(issues, "issue")]
+        expert_options = [(e.slug, e.name, n) for e, n in ranked(experts, "expert")]
+        format_options = [(slugify(f.name), f.name, n) for f, n in ranked(formats, "format")]
+        year_options = [(str(y), str(y), n) for y, n in sorted(counts["year"].items())[::-1]]
+        groups = [
+            self._group("Issue", "issue", issue_options, many=True),
+            self._group("Expert", "expert", expert_options),
+            self._group("Format", "format", format_options),
+            self._group("Year", "year", year_options),
         ]
+        return counts["total"].get(0, 0), groups
 
     def chosen_filters(self):
         chosen = [("Issue", "issue", issue.slug, issue.name) for issue in self.issues]

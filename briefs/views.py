@@ -175,14 +175,21 @@ class SearchView(PageMetaMixin, StrictPaginationMixin, ListView):
     def get_queryset(self):
         self.query = clean_query(self.request.GET.get("q", ""))
         self.search = SearchFacets(self.request.GET, self.query)
+        self.hit_count, self.facets = 0, []
         if not self.query:
             return Brief.objects.none()
+        self.hit_count, self.facets = self.search.count_and_facets()
         return self.search.ranked_hits()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        paginator.count = self.hit_count  # counted with the facets, not a second time
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
         if self.query:
-            context.update(facets=self.search.facets(), chosen=self.search.chosen_filters())
+            context.update(facets=self.facets, chosen=self.search.chosen_filters())
         return context
 
     def get_page_meta(self):

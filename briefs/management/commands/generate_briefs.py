@@ -5,6 +5,7 @@ by saving each brief (which renders Markdown and indexes one brief at a time): g
 paragraphs are plain words, so `<p>` around each is what the Markdown renderer would make.
 """
 
+import itertools
 import random
 import time
 from datetime import datetime, timedelta
@@ -94,10 +95,17 @@ class Archive:
     def __init__(self, rng, end):
         self.rng, self.end = rng, end
         self.formats = list(Format.objects.all())
+        self.vocabulary = WORDS + SUBJECTS + synthetic_words(rng, 5000)
+        self.cumulative = list(
+            itertools.accumulate(1 / rank for rank in range(1, len(self.vocabulary) + 1))
+        )
 
     def sentence(self, words):
-        text = " ".join(self.rng.choice(WORDS) for _ in range(words))
-        return f"{self.rng.choice(PLACES)} {text}."
+        # Word frequencies fall off as in real prose (Zipf): a few words are everywhere and
+        # most are rare, so a search for a topic word finds some briefs, not nearly all.
+        text = " ".join(self.rng.choices(self.vocabulary, cum_weights=self.cumulative, k=words))
+        place = self.rng.choice(PLACES) if self.rng.random() < 0.2 else "The"
+        return f"{place} {text}."
 
     def paragraph(self):
         return " ".join(
@@ -227,6 +235,15 @@ class Archive:
         BriefSection.objects.bulk_create(section_rows)
         RelatedLink.objects.bulk_create(link_rows)
         return [brief.pk for brief in briefs]
+
+
+def synthetic_words(rng, count):
+    """Pronounceable made-up words, a long tail of rare terms."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    words = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
 
 
 def as_html(paragraphs):
