@@ -330,22 +330,24 @@ class SearchFacets:
         if len(issues) != len(slugs):
             raise Http404("No such issue.")
         self.issues = [issues[slug] for slug in slugs]
-        self.expert = self._one(params.get("expert"), Expert.objects.public(), "slug")
-        self.format = self._one(params.get("format"), Format.objects.all(), "name")
+        self.expert = self._chosen(
+            params.get("expert"), lambda slug: Expert.objects.public().filter(slug=slug).first()
+        )
+        # Formats are few and have no slug of their own: matched by their name's slug.
+        self.format = self._chosen(
+            params.get("format"),
+            lambda slug: next((f for f in Format.objects.all() if slugify(f.name) == slug), None),
+        )
         year = params.get("year")
         if year is not None and not re.fullmatch(r"[0-9]{4}", year):
             raise Http404("No such year.")
         self.year = int(year) if year else None
 
     @staticmethod
-    def _one(value, choices, field):
+    def _chosen(value, find):
         if value is None:
             return None
-        if field == "name":
-            # Formats are few and have no slug of their own: matched by their name's slug.
-            found = next((c for c in choices if slugify(c.name) == value), None)
-        else:
-            found = choices.filter(**{field: value}).first()
+        found = find(value)
         if found is None:
             raise Http404("No such choice.")
         return found

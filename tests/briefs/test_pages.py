@@ -179,3 +179,15 @@ def test_issue_page_runs_a_fixed_number_of_queries(client, django_assert_num_que
         assert client.get("/issues/iran/").status_code == 200
     with django_assert_num_queries(5):
         assert client.get("/issues/iran/?page=1").status_code == 200
+
+
+def test_server_error_page_is_the_sites_own_and_shows_nothing_internal(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/briefs/"))
+    text = visible_text(response.content.decode())
+    assert response.status_code == 500
+    assert "Something went wrong" in text and "Traceback" not in text
+    assert {"rel": "stylesheet", "href": "/static/css/site.css"} in elements(
+        response.content.decode(), "link"
+    )
