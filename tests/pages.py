@@ -109,3 +109,30 @@ def form_fields(response, form_id):
         name: [value[1:] if value.startswith("\n") else value for value in values]
         for name, values in form.data.items()
     }
+
+
+class _CardTitles(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.titles = []
+        self._inside = None
+
+    def handle_starttag(self, tag, attrs):
+        if "card-title" in (dict(attrs).get("class") or "").split():
+            self._inside = tag
+            self.titles.append("")
+
+    def handle_endtag(self, tag):
+        if tag == self._inside:
+            self._inside = None
+
+    def handle_data(self, data):
+        if self._inside:
+            self.titles[-1] += data
+
+
+def card_titles(response):
+    """The titles of the briefs a list, search or expert page shows, in order."""
+    parser = _CardTitles()
+    parser.feed(response.content.decode())
+    return [" ".join(title.split()) for title in parser.titles]

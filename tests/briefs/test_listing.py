@@ -1,6 +1,5 @@
 """/briefs/: every public brief, newest first, narrowed by ?issue=a&issue=b to all of them."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,7 @@ from hypothesis import strategies as st
 
 from briefs.models import Brief
 from tests.factories import BriefFactory, IssueFactory
-from tests.pages import elements, visible_text
+from tests.pages import card_titles, elements, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +18,7 @@ ISSUE_NAMES = ["Iran", "Russia", "Ukraine", "China"]
 
 
 def listed_titles(response):
-    return re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return card_titles(response)
 
 
 def test_list_shows_public_briefs_newest_first(client, now):

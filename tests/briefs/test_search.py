@@ -1,6 +1,5 @@
 """/search/?q=: full text over public briefs, ranked, highlighted, faceted; on both databases."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from tests.factories import (
     ExpertQuoteFactory,
     RelatedLinkFactory,
 )
-from tests.pages import elements, visible_text
+from tests.pages import card_titles, elements, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def found(client, query, **params):
     response = client.get("/search/", {"q": query, **params})
     assert response.status_code == 200, query
-    return re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return card_titles(response)
 
 
 @pytest.fixture

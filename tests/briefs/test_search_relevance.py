@@ -1,10 +1,10 @@
 """Relevance over the demo content: for each query, the brief a reader is looking for comes
 first. Runs on both databases (CI runs the suite on PostgreSQL as well as SQLite)."""
 
-import re
-
 import pytest
 from django.core.management import call_command
+
+from tests.pages import card_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def demo(settings):
 def titles(client, query):
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
-    return re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return card_titles(response)
 
 
 def test_the_brief_a_reader_looks_for_comes_first_and_unpublished_ones_never(client, demo):
