@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format
+.PHONY: run test lint format bench
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
@@ -12,6 +12,11 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/pytest
+
+# Throughput of the reading site's pages on the generated archive (bench/README.md). Not part of
+# `make test`: it needs the briefs_bench database and takes about three minutes.
+bench: $(VENV)/.runtime-installed
+	$(BIN)/python bench/pages.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -22,3 +24,9 @@ urlpatterns = [
 
 # Uploaded photos are served by the web server in production; runserver serves them here.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The benchmark's floor (see briefs/bench_floor.py): only when `make bench` asks for it.
+if os.environ.get("BRIEFS_BENCHMARK_FLOOR") == "1":
+    from briefs.bench_floor import floor
+
+    urlpatterns += [path("_bench/floor/", floor)]

@@ -1,0 +1,241 @@
+"""Page benchmark: throughput and latency of the reading site's pages under gunicorn.
+
+    make bench
+    # or, against another database:
+    DATABASE_URL=postgres://... .venv/bin/python bench/pages.py
+
+Runs the site as production does (gunicorn, 2 workers, debug off, collected static files) on
+127.0.0.1:8100 against the generated archive, loads each page with
+`wrk -t2 -c8 -d10s --latency` and counts the SQL queries of one request in this process. The
+floor, measured first and last in the same run, is a listing page rendered from fake objects
+with no database work (briefs/bench_floor.py); each page's throughput is given as a ratio to it,
+as this machine is noisy. There is no page cache yet: every figure is uncached.
+"""
+
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST, PORT = "127.0.0.1", 8100
+BASE_URL = f"http://{HOST}:{PORT}"
+FLOOR_PATH = "/_bench/floor/"
+WORKERS = 2
+# The brief's command. --timeout is raised from wrk's 2 s so that a slow page's requests are
+# measured instead of dropped as "timeouts" (which would make its p99 look better than it is).
+WRK = ["wrk", "-t2", "-c8", "-d10s", "--latency", "--timeout", "10s"]
+STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer before giving up
+POLL_INTERVAL = 0.2
+
+# The same environment for gunicorn and for this process's query counting.
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="briefs_site.settings",
+    DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/briefs_bench"),
+    DJANGO_DEBUG="0",
+    DJANGO_SECRET_KEY="benchmark-only-not-a-secret-" + "x" * 40,
+    DJANGO_ALLOWED_HOSTS=HOST,
+    DJANGO_SECURE_SSL_REDIRECT="0",
+    BRIEFS_BENCHMARK_FLOOR="1",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from briefs.models import Brief, Issue  # noqa: E402
+from experts.models import Expert  # noqa: E402
+
+TOP_ISSUE = "iran"
+
+
+def last_issue_page(slug):
+    public = Brief.objects.published().filter(issues__slug=slug).count()
+    return math.ceil(public / 20)
+
+
+def newest_quoted_brief_slug():
+    return (
+        Brief.objects.published()
+        .filter(quotes__isnull=False)
+        .distinct()
+        .order_by("-publish_at", "-pk")
+        .values_list("slug", flat=True)
+        .first()
+    )
+
+
+def most_quoted_expert_slug():
+    public = Q(quotes__brief__in=Brief.objects.published())
+    return (
+        Expert.objects.annotate(public_quotes=Count("quotes", filter=public))
+        .order_by("-public_quotes", "name")
+        .values_list("slug", flat=True)
+        .first()
+    )
+
+
+def pages_to_measure():
+    """(label, path) for every page of the brief, found in the database where it depends on it."""
+    assert Issue.objects.filter(slug=TOP_ISSUE).exists(), "no 'iran' issue: wrong database?"
+    last = last_issue_page(TOP_ISSUE)
+    brief = newest_quoted_brief_slug()
+    expert = most_quoted_expert_slug()
+    return [
+        ("front page", "/"),
+        ("all briefs, page 1", "/briefs/"),
+        ("all briefs, page 2000", "/briefs/?page=2000"),
+        ("issue iran, page 1", f"/issues/{TOP_ISSUE}/"),
+        (f"issue iran, last page ({last})", f"/issues/{TOP_ISSUE}/?page={last}"),
+        ("iran and russia", f"/briefs/?issue={TOP_ISSUE}&issue=russia"),
+        ("newest brief", f"/briefs/{brief}/"),
+        ("feed: latest briefs", "/feeds/briefs/"),
+        ("feed: issue iran", f"/issues/{TOP_ISSUE}/feed/"),
+        (f"feed: expert {expert}", f"/experts/{expert}/feed/"),
+        ("sitemap.xml", "/sitemap.xml"),
+        ("search: uranium enrichment", "/search/?q=uranium+enrichment"),
+    ]
+
+
+def count_queries(client, path):
+    """SQL statements run by one request, in this process (as bench/search.py counts them)."""
+    statements = []
+
+    def count(run, sql, *args):
+        statements.append(sql)
+        return run(sql, *args)
+
+    with connection.execute_wrapper(count):
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(statements)
+
+
+def start_gunicorn():
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "briefs_site.wsgi",
+            f"--workers={WORKERS}",
+            f"--bind={HOST}:{PORT}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+
+
+def wait_until_answering(server):
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} before answering")
+        try:
+            with urllib.request.urlopen(BASE_URL + FLOOR_PATH, timeout=5):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(POLL_INTERVAL)
+    raise RuntimeError(f"gunicorn did not answer on {BASE_URL} within {STARTUP_TIMEOUT} s")
+
+
+def stop(server):
+    if server.poll() is None:
+        server.terminate()  # SIGTERM to the master, by its PID: it stops its workers
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def warm_up(path):
+    """A few requests first, so each worker has its connection and templates loaded."""
+    for _ in range(2 * WORKERS):
+        with urllib.request.urlopen(BASE_URL + path, timeout=60) as response:
+            assert response.status == 200, (path, response.status)
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(path):
+    """Requests/s, p50 and p99 in ms, and failed requests (errors, timeouts, non-2xx/3xx)."""
+    output = subprocess.run(
+        [*WRK, BASE_URL + path], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {
+        share: to_ms(value, unit)
+        for share, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    }
+    failed = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    failed += int(non_2xx.group(1)) if non_2xx else 0
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"], "failed": failed}
+
+
+def measure(path):
+    warm_up(path)
+    return run_wrk(path)
+
+
+def print_table(floors, rows):
+    floor_rps = sum(f["rps"] for f in floors) / len(floors)
+    print()
+    print(f"Uncached (no page cache yet). {WORKERS} gunicorn workers, `{' '.join(WRK)}`.")
+    print(f"Floor: mean of {len(floors)} runs = {floor_rps:.1f} requests/s.")
+    header = f"{'page':38} {'req/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'÷ floor':>8} {'queries':>7}"
+    print(header)
+    print("-" * len(header))
+    for label, result, queries in rows:
+        failed = f"  ({result['failed']} failed)" if result["failed"] else ""
+        print(
+            f"{label:38} {result['rps']:8.1f} {result['p50']:9.1f} {result['p99']:9.1f} "
+            f"{result['rps'] / floor_rps:8.3f} {queries:>7}{failed}"
+        )
+
+
+def main():
+    # Debug off serves static files through their manifest, as production does.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    client = Client(HTTP_HOST=HOST)
+    pages = pages_to_measure()
+    public, total = Brief.objects.published().count(), Brief.objects.count()
+    print(f"{connection.vendor}, {total} briefs ({public} public)")
+    # Counted before the server starts, so this process's requests do not disturb wrk's.
+    queries = {path: count_queries(client, path) for _, path in [("floor", FLOOR_PATH), *pages]}
+    connection.close()
+
+    server = start_gunicorn()
+    try:
+        wait_until_answering(server)
+        rows = []
+        first_floor = measure(FLOOR_PATH)
+        rows.append(("floor (template only), first", first_floor, queries[FLOOR_PATH]))
+        print(f"measured floor: {first_floor['rps']:.1f} req/s", flush=True)
+        for label, path in pages:
+            result = measure(path)
+            rows.append((f"{label}", result, queries[path]))
+            print(f"measured {path}: {result['rps']:.1f} req/s", flush=True)
+        last_floor = measure(FLOOR_PATH)
+        rows.append(("floor (template only), last", last_floor, queries[FLOOR_PATH]))
+    finally:
+        stop(server)
+    print_table([first_floor, last_floor], rows)
+
+
+if __name__ == "__main__":
+    main()
