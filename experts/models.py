@@ -1,12 +1,12 @@
 from pathlib import PurePath
 
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.urls import reverse
 
 from briefs.images import GeneratedName, square_thumbnail, validate_image
 from briefs.markdown import render_markdown
-from briefs.models import AuthorOrdered, Brief
+from briefs.models import AuthorOrdered, Brief, published_condition
 from briefs.slugs import unique_slug
 
 
@@ -14,7 +14,7 @@ class ExpertQuerySet(models.QuerySet):
     def with_public_quotes(self):
         """Each expert annotated with `public_quote_count` and `latest_quoted_at`, counting
         only quotes in briefs the public may see now."""
-        public = Q(quotes__brief__in=Brief.objects.published())
+        public = published_condition("quotes__brief__")
         return self.annotate(
             public_quote_count=Count("quotes", filter=public),
             latest_quoted_at=Max("quotes__brief__publish_at", filter=public),

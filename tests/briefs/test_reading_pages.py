@@ -161,6 +161,16 @@ def test_issues_index_counts_public_briefs_only(client, now):
     assert "Iran 2 briefs" in text and "Russia 1 brief" in text
 
 
+def test_issue_lists_are_in_alphabetical_order(client):
+    for name in ("Ukraine", "Arctic", "Iran", "China"):
+        BriefFactory(issues=[name])
+    for url, after in (("/issues/", "Every policy issue"), ("/", "Browse by issue")):
+        text = visible_text(client.get(url))
+        text = text[text.index(after) :]
+        positions = [text.index(name) for name in ("Arctic", "China", "Iran", "Ukraine")]
+        assert positions == sorted(positions), url
+
+
 def test_issue_page_has_description_briefs_top_experts_and_feed(client):
     issue = IssueFactory(name="Iran", description="Tehran's policies.")
     often, once = ExpertFactory(name="Often Quoted"), ExpertFactory(name="Once Quoted")
