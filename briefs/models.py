@@ -45,6 +45,13 @@ class IssueQuerySet(models.QuerySet):
         # Ordered again: Meta.ordering does not apply to a query with aggregates.
         return self.with_public_counts().filter(public_brief_count__gt=0).order_by("name")
 
+    def public_in_order(self, slugs):
+        """The public issues with these slugs, in their order; None when one is not."""
+        if not slugs:
+            return []
+        found = {issue.slug: issue for issue in self.public().filter(slug__in=slugs)}
+        return [found[slug] for slug in slugs] if len(found) == len(slugs) else None
+
 
 class Issue(TagBase):
     """A policy issue briefs are filed under: a django-taggit tag of our own."""

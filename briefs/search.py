@@ -323,13 +323,9 @@ class SearchFacets:
 
     def __init__(self, params, query):
         self.params, self.query, self.search = params, query, backend()
-        slugs = list(dict.fromkeys(params.getlist("issue")))
-        issues = {}
-        if slugs:
-            issues = {i.slug: i for i in Issue.objects.public().filter(slug__in=slugs)}
-        if len(issues) != len(slugs):
+        self.issues = Issue.objects.public_in_order(list(dict.fromkeys(params.getlist("issue"))))
+        if self.issues is None:
             raise Http404("No such issue.")
-        self.issues = [issues[slug] for slug in slugs]
         self.expert = self._chosen(
             params.get("expert"), lambda slug: Expert.objects.public().filter(slug=slug).first()
         )

@@ -61,10 +61,10 @@ class BriefListView(PageMetaMixin, StrictPaginationMixin, ListView):
         slugs = list(dict.fromkeys(self.request.GET.getlist("issue")))
         if len(slugs) > MAX_FILTER_ISSUES:
             raise Http404(f"Choose at most {MAX_FILTER_ISSUES} issues.")
-        issues = {issue.slug: issue for issue in Issue.objects.public().filter(slug__in=slugs)}
-        if len(issues) != len(slugs):
+        issues = Issue.objects.public_in_order(slugs)
+        if issues is None:
             raise Http404("No such issue.")
-        return [issues[slug] for slug in slugs]
+        return issues
 
     def get_context_data(self, **kwargs):
         chosen = [
@@ -102,11 +102,11 @@ class BriefDetailView(PageMetaMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         brief = self.object
-        more_on = (Brief.objects.published().sharing_issues_with(brief).select_related("format"))[
-            :MORE_ON_COUNT
-        ]
+        more_on = Brief.objects.published().sharing_issues_with(brief).select_related("format")
         return super().get_context_data(
-            more_on=more_on, structured_data=news_article(brief, self.request), **kwargs
+            more_on=more_on[:MORE_ON_COUNT],
+            structured_data=news_article(brief, self.request),
+            **kwargs,
         )
 
     def get_page_meta(self):
