@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -13,9 +14,17 @@ from django.utils.html import format_html
 
 from experts.models import ExpertQuote
 
+from .admin_calendar import calendar_urls
+from .admin_previews import preview_urls
+from .admin_revisions import revision_urls
 from .admin_text_import import text_import_urls
-from .models import Brief, BriefSection, Format, Issue, RelatedLink, renumber
+from .models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink, renumber
+from .revisions import compare, keep_baseline, record_revision
 from .roles import can_publish
+from .workflow import comment_needed, record_transition
+
+# Someone who opened a brief's form this recently may still be editing it.
+EDITING_WINDOW = timedelta(minutes=10)
 
 # Briefs an analyst may still change or delete: once approved, a brief is the editors'.
 ANALYST_EDITABLE = {Brief.Status.DRAFT, Brief.Status.REVIEW}
@@ -51,6 +60,7 @@ class StateFilter(admin.SimpleListFilter):
             ("review", "In review"),
             ("scheduled", "Scheduled"),
             ("published", "Published"),
+            ("expired", "Expired"),
             ("withdrawn", "Withdrawn"),
         ]
 
@@ -60,6 +70,8 @@ class StateFilter(admin.SimpleListFilter):
                 return queryset.scheduled()
             case "published":
                 return queryset.published()
+            case "expired":
+                return queryset.expired()
             case "draft" | "review" | "withdrawn" as status:
                 return queryset.filter(status=status)
         return queryset
@@ -134,14 +146,94 @@ class BriefAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=Brief._meta.get_field("summary").help_text,
     )
+    workflow_comment = forms.CharField(
+        label="Comment for the history",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Kept in the brief's history with this save. Required when sending a brief back "
+            "to draft or withdrawing it."
+        ),
+    )
+    # The revision the form was opened at: saving over a newer one would lose someone's work.
+    edit_base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    # Set by BriefAdmin.get_form for the person filling the form in.
+    user_can_publish = False
 
     class Meta:
         model = Brief
         fields = [
             "title", "slug", "format", "summary", "lead_image", "lead_image_alt",
             "lead_image_caption", "lead_image_credit", "latest_developments", "issues", "status",
-            "publish_at",
+            "publish_at", "withdraw_at",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edit_base_version"].initial = self.instance.version
+        # The brief as it stood before this form changes it (clean() runs before the
+        # instance takes the new values): the workflow records the move from here.
+        self.previous_state = self.instance.state if self.instance.pk else ""
+        self.previous_publish_at = self.instance.publish_at
+        self.conflict = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._refuse_stale_edit(cleaned.get("edit_base_version"))
+        new_state = self._state_after(cleaned)
+        reason = new_state and comment_needed(self.previous_state, new_state, self.user_can_publish)
+        if reason and not cleaned.get("workflow_comment", "").strip():
+            self.add_error("workflow_comment", reason)
+        return cleaned
+
+    def _refuse_stale_edit(self, base_version):
+        if base_version is None:
+            return
+        # Locked until this save commits, so two saves at once cannot both pass.
+        current = (
+            Brief.objects.select_for_update()
+            .values_list("version", flat=True)
+            .get(pk=self.instance.pk)
+        )
+        if base_version == current:
+            return
+        self.conflict = EditConflict(self.instance, base_version, current)
+        # Saving again after reading the conflict keeps this person's version, on purpose.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("edit_base_version")] = str(current)
+        raise forms.ValidationError(
+            "Someone else saved this brief after you opened it. Your changes are not saved "
+            "yet: they are still in the form below. Compare them with what changed, then save "
+            "again to keep your version.",
+            code="edit_conflict",
+        )
+
+    def _state_after(self, cleaned):
+        status = cleaned.get("status", self.instance.status)
+        if not status:
+            return None
+        publish_at = cleaned.get("publish_at", self.instance.publish_at)
+        withdraw_at = cleaned.get("withdraw_at", self.instance.withdraw_at)
+        if status == Brief.Status.PUBLISHED and publish_at is None:
+            publish_at = timezone.now()
+        return Brief(status=status, publish_at=publish_at, withdraw_at=withdraw_at).state
+
+
+class EditConflict:
+    """What happened to a brief between the revision a form was opened at and now."""
+
+    def __init__(self, brief, base_version, current_version):
+        revisions = {
+            revision.number: revision
+            for revision in brief.revisions.filter(
+                number__gte=base_version, number__lte=current_version
+            ).select_related("user")
+        }
+        self.saves = [revisions[n] for n in sorted(revisions) if n > base_version]
+        base, latest = revisions.get(base_version), revisions.get(current_version)
+        self.changes = compare(base.document, latest.document) if base and latest else []
 
 
 @admin.register(Brief)
@@ -162,7 +254,18 @@ class BriefAdmin(admin.ModelAdmin):
         ),
         (None, {"fields": ["latest_developments"]}),
         ("Issues", {"fields": ["issues"]}),
-        ("Publication", {"fields": ["status", "publish_at"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "status",
+                    "publish_at",
+                    "withdraw_at",
+                    "workflow_comment",
+                    "edit_base_version",
+                ],  # fmt: skip
+            },
+        ),
     ]
     # The change form template places the inlines after this many fieldsets: reading order.
     fieldsets_before_inlines = 3
@@ -188,19 +291,55 @@ class BriefAdmin(admin.ModelAdmin):
         return date_format(timezone.localtime(brief.publish_at), "N j, Y, P")
 
     def get_urls(self):
-        # "Import from text" first: the admin's "<object_id>/" pattern would take its path.
-        return text_import_urls(self) + super().get_urls()
+        # Ours first: the admin's "<object_id>/" pattern would take their paths.
+        return (
+            text_import_urls(self)
+            + calendar_urls(self)
+            + preview_urls(self)
+            + revision_urls(self)
+            + super().get_urls()
+        )
 
-    def render_change_form(self, request, context, *args, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user_can_publish = can_publish(request.user)
+        return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["fieldsets_before_inlines"] = self.fieldsets_before_inlines
-        return super().render_change_form(request, context, *args, **kwargs)
+        if obj is not None:
+            context["transitions"] = obj.transitions.select_related("user")
+            context["revision_count"] = obj.revisions.count()
+            context["others_editing"] = self._note_editing(request, obj)
+            context["time_zone"] = settings.TIME_ZONE
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Before the form is made, so that it opens at the baseline revision.
+        unrevised = Brief.objects.filter(pk=object_id, version=0).first() if object_id else None
+        if request.method == "GET" and unrevised is not None:
+            keep_baseline(unrevised)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _note_editing(self, request, brief):
+        """Remember that this person has the brief open; say who else had it open lately."""
+        now = timezone.now()
+        EditingSession.objects.update_or_create(
+            brief=brief, user=request.user, defaults={"opened_at": now}
+        )
+        return (
+            EditingSession.objects.filter(brief=brief, opened_at__gte=now - EDITING_WINDOW)
+            .exclude(user=request.user)
+            .select_related("user")
+            .order_by("-opened_at")
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = []
         if obj is not None and obj.was_published:
             readonly.append("slug")
         if not can_publish(request.user):
-            readonly.append("publish_at")
+            readonly += ["publish_at", "withdraw_at"]
         return readonly
 
     def get_prepopulated_fields(self, request, obj=None):
@@ -214,8 +353,8 @@ class BriefAdmin(admin.ModelAdmin):
             # A crafted POST with any other status fails validation like a bad choice would.
             field.choices = ANALYST_STATUS_CHOICES
             field.help_text = "An editor publishes or schedules the brief once it is in review."
-        if db_field.name == "publish_at":
-            field.label = f"Publish at ({settings.TIME_ZONE})"
+        if db_field.name in {"publish_at", "withdraw_at"}:
+            field.label = f"{field.label.capitalize()} ({settings.TIME_ZONE})"
         return field
 
     def has_change_permission(self, request, obj=None):
@@ -229,6 +368,16 @@ class BriefAdmin(admin.ModelAdmin):
         brief = form.instance
         for rows in (brief.quotes.all(), brief.sections.all(), brief.related_links.all()):
             renumber(rows)
+        comment = form.cleaned_data["workflow_comment"].strip()
+        move = record_transition(
+            brief,
+            request.user,
+            form.previous_state,
+            previous_publish_at=form.previous_publish_at,
+            comment=comment,
+            request=request,
+        )
+        record_revision(brief, request.user, note=comment or (move.description if move else ""))
 
     def construct_change_message(self, request, form, formsets, add=False):
         message = super().construct_change_message(request, form, formsets, add)

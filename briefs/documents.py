@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from experts.models import Expert, ExpertQuote
 
-from . import search
+from . import revisions, search, workflow
 from .models import Brief, BriefSection, Format, RelatedLink
 
 KEYS = {
@@ -26,6 +26,7 @@ KEYS = {
     "format",
     "status",
     "publish_at",
+    "withdraw_at",
     "summary",
     "latest_developments",
     "quotes",
@@ -78,7 +79,7 @@ def documents_queryset():
 
 
 def brief_to_document(brief):
-    return {
+    document = {
         "title": brief.title,
         "slug": brief.slug,
         "format": brief.format.name,
@@ -98,6 +99,9 @@ def brief_to_document(brief):
         "related": [_related_to_document(link) for link in brief.related_links.all()],
         "issues": [issue.name for issue in sorted(brief.issues.all())],
     }
+    if brief.withdraw_at:
+        document["withdraw_at"] = timezone.localtime(brief.withdraw_at).isoformat()
+    return document
 
 
 def _related_to_document(link):
@@ -180,15 +184,19 @@ class _Checker:
         status = data.get("status", Brief.Status.DRAFT)
         if status not in STATUSES:
             self.problem(f"{where}.status", f"{status!r} is not one of {', '.join(STATUSES)}")
-        publish_at = self.datetime(data, where)
+        publish_at = self.datetime(data, "publish_at", where)
         if status == Brief.Status.PUBLISHED and publish_at is None:
             self.problem(f"{where}.publish_at", "a published brief needs its publication time")
+        withdraw_at = self.datetime(data, "withdraw_at", where)
+        if withdraw_at and publish_at and withdraw_at <= publish_at:
+            self.problem(f"{where}.withdraw_at", "must come after publish_at")
         return {
             "title": title,
             "slug": slug,
             "format": fmt,
             "status": status,
             "publish_at": publish_at,
+            "withdraw_at": withdraw_at,
             "summary": self.text(data, "summary", where),
             "latest_developments": self.text(data, "latest_developments", where, required=True),
             "quotes": [
@@ -211,15 +219,15 @@ class _Checker:
             "issues": self.issues(data, where),
         }
 
-    def datetime(self, data, where):
-        value = data.get("publish_at")
+    def datetime(self, data, key, where):
+        value = data.get(key)
         if value is None:
             return None
         try:
             moment = datetime.fromisoformat(value)
         except (TypeError, ValueError):
             self.problem(
-                f"{where}.publish_at",
+                f"{where}.{key}",
                 f"{value!r} is not an ISO 8601 date and time such as 2023-08-03T09:00:00-04:00",
             )
             return None
@@ -307,8 +315,9 @@ def _comparable(document):
     """A clean document in export form, to tell what an import would change."""
     comparable = dict(document)
     comparable["format"] = document["format"].name
-    publish_at = document["publish_at"]
-    comparable["publish_at"] = timezone.localtime(publish_at).isoformat() if publish_at else None
+    for key in ("publish_at", "withdraw_at"):
+        moment = document[key]
+        comparable[key] = timezone.localtime(moment).isoformat() if moment else None
     comparable["related"] = [
         {key: value for key, value in link.items() if value or key in {"title", "byline"}}
         for link in document["related"]
@@ -317,8 +326,9 @@ def _comparable(document):
     return comparable
 
 
-def import_documents(raw, *, dry_run=False):
-    """Create or update briefs from documents, matched by slug; all of them or none."""
+def import_documents(raw, *, dry_run=False, user=None):
+    """Create or update briefs from documents, matched by slug; all of them or none. Each
+    brief written gets a revision, and a transition when its state changed."""
     documents = check_documents(raw)
     existing = {
         brief.slug: brief
@@ -341,11 +351,18 @@ def import_documents(raw, *, dry_run=False):
         to_write.append(document)
     if not dry_run:
         with transaction.atomic():
+            states_before = {
+                brief.slug: (brief.state, brief.publish_at) for brief in existing.values()
+            }
             briefs = {document["slug"]: _save_brief(document) for document in to_write}
             for document in to_write:
-                _save_related(briefs[document["slug"]], document["related"])
+                save_related_links(briefs[document["slug"]], document["related"])
             # Related links are bulk-created, which sends no signal to the search index.
             search.reindex([brief.pk for brief in briefs.values()])
+            for slug, brief in briefs.items():
+                state, publish_at = states_before.get(slug, ("", None))
+                workflow.record_transition(brief, user, state, previous_publish_at=publish_at)
+                revisions.record_revision(brief, user, note="Imported")
     return report
 
 
@@ -361,7 +378,8 @@ def _with_quote_titles(new, old):
 
 def _save_brief(document):
     brief = Brief.objects.filter(slug=document["slug"]).first() or Brief(slug=document["slug"])
-    for key in ("title", "format", "status", "publish_at", "summary", "latest_developments"):
+    fields = ("title", "format", "status", "publish_at", "withdraw_at", "summary")
+    for key in (*fields, "latest_developments"):
         setattr(brief, key, document[key])
     brief.save()
     brief.quotes.all().delete()
@@ -369,7 +387,7 @@ def _save_brief(document):
     for position, quote in enumerate(document["quotes"], start=1):
         ExpertQuote(
             brief=brief,
-            expert=_expert_named(quote["expert"], quote["expert_title"]),
+            expert=expert_named(quote["expert"], quote["expert_title"]),
             expert_title=quote["expert_title"],
             text=quote["text"],
             position=position,
@@ -380,7 +398,7 @@ def _save_brief(document):
     return brief
 
 
-def _expert_named(name, title):
+def expert_named(name, title):
     expert = Expert.objects.filter(name__iexact=name).first()
     if expert is None:
         expert = Expert(name=name, title=title)
@@ -388,7 +406,7 @@ def _expert_named(name, title):
     return expert
 
 
-def _save_related(brief, links):
+def save_related_links(brief, links):
     brief.related_links.all().delete()
     targets = Brief.objects.in_bulk(
         [link["brief"] for link in links if link["brief"]], field_name="slug"

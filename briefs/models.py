@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -74,13 +75,17 @@ class Issue(TagBase):
 
 def published_condition(path=""):
     """The publication rule, as a condition on the brief found at `path` (a lookup path
-    ending in "__", or "" for the brief itself): approved for publication, and its time has
-    come. "Now" is the application's clock, not the database's, so tests can move it.
+    ending in "__", or "" for the brief itself): approved for publication, its time has
+    come, and its withdrawal time (if it has one) has not. "Now" is the application's clock,
+    not the database's, so tests can move it.
 
     Queries that count across many briefs (issues, experts) use it on a join, which is far
     cheaper than `__in=Brief.objects.published()`; everything else uses published().
     """
-    return Q(**{f"{path}status": Brief.Status.PUBLISHED, f"{path}publish_at__lte": timezone.now()})
+    now = timezone.now()
+    return Q(**{f"{path}status": Brief.Status.PUBLISHED, f"{path}publish_at__lte": now}) & (
+        Q(**{f"{path}withdraw_at__isnull": True}) | Q(**{f"{path}withdraw_at__gt": now})
+    )
 
 
 class BriefQuerySet(models.QuerySet):
@@ -91,6 +96,10 @@ class BriefQuerySet(models.QuerySet):
 
     def scheduled(self):
         return self.filter(status=Brief.Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def expired(self):
+        """Approved briefs whose withdrawal time has passed: gone like withdrawn ones."""
+        return self.filter(status=Brief.Status.PUBLISHED, withdraw_at__lte=timezone.now())
 
     def filed_under_all(self, issues):
         """Briefs filed under every one of `issues`."""
@@ -117,6 +126,27 @@ class BriefQuerySet(models.QuerySet):
 
 
 RENDITION_WIDTHS = [480, 800, 1200, 1600]
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "review": "In review",
+    "scheduled": "Scheduled",
+    "published": "Published",
+    "expired": "Expired",
+    "withdrawn": "Withdrawn",
+}
+
+
+def person_name(user):
+    """How the admin names a person: full name, else username; "—" for no one recorded."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+def local_time_label(moment):
+    """A date and time in the site's time zone, named: "Dec. 1, 2026, 9 a.m. EST"."""
+    return date_format(timezone.localtime(moment), "N j, Y, P T")
 
 
 class Brief(models.Model):
@@ -174,6 +204,15 @@ class Brief(models.Model):
             "publishes now."
         ),
     )
+    withdraw_at = models.DateTimeField(
+        "withdraw at",
+        null=True,
+        blank=True,
+        help_text=(
+            "Optional. From this time on the brief leaves the site as if withdrawn: for "
+            "briefs that are only true for a while."
+        ),
+    )
     issues = TaggableManager(
         through="TaggedBrief",
         blank=True,
@@ -182,6 +221,9 @@ class Brief(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The number of the brief's latest revision (briefs.revisions): a form that was opened at
+    # an older one would overwrite someone else's work, so it is refused.
+    version = models.PositiveIntegerField(default=0, editable=False)
     # Written by briefs.search whenever the brief or its parts change.
     search_vector = SearchVectorField(null=True, editable=False)
     search_document = models.TextField(blank=True, editable=False)
@@ -214,6 +256,10 @@ class Brief(models.Model):
         if self.lead_image and not self.lead_image_alt.strip():
             raise ValidationError(
                 {"lead_image_alt": "Describe the image for readers who cannot see it."}
+            )
+        if self.withdraw_at and self.publish_at and self.withdraw_at <= self.publish_at:
+            raise ValidationError(
+                {"withdraw_at": "The withdrawal time must come after the publication time."}
             )
 
     def _refresh_renditions(self):
@@ -250,34 +296,51 @@ class Brief(models.Model):
         }
 
     @property
+    def is_expired(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.withdraw_at is not None
+            and self.withdraw_at <= timezone.now()
+        )
+
+    @property
     def is_public(self):
         """The same rule as BriefQuerySet.published(), for one brief already in hand."""
         return (
             self.status == self.Status.PUBLISHED
             and self.publish_at is not None
             and self.publish_at <= timezone.now()
+            and not self.is_expired
         )
 
     @property
     def state(self):
-        """draft, review, scheduled, published or withdrawn."""
+        """draft, review, scheduled, published, expired or withdrawn."""
+        if self.is_expired:
+            return "expired"
         if self.status == self.Status.PUBLISHED and not self.is_public:
             return "scheduled"
         return self.status
 
     @property
     def state_label(self):
-        if self.state == "scheduled":
-            when = date_format(timezone.localtime(self.publish_at), "N j, Y, P T")
-            return f"Scheduled for {when}"
-        return {"draft": "Draft", "review": "In review", "published": "Published"}.get(
-            self.state, "Withdrawn"
-        )
+        match self.state:
+            case "scheduled":
+                return f"Scheduled for {local_time_label(self.publish_at)}"
+            case "expired":
+                return f"Expired {local_time_label(self.withdraw_at)}"
+        return STATE_LABELS[self.state]
 
     @property
     def was_published(self):
-        """True once the brief has been public: its address is then fixed."""
-        return self.status == self.Status.WITHDRAWN or self.is_public
+        """True once the brief has been public: its address is then fixed. The workflow's
+        history remembers a brief that was public and went back to draft."""
+        return (
+            self.status == self.Status.WITHDRAWN
+            or self.is_public
+            or self.is_expired
+            or self.transitions.filter(Q(from_state="published") | Q(to_state="published")).exists()
+        )
 
 
 class TaggedBrief(ItemBase):
@@ -387,3 +450,121 @@ class RelatedLink(AuthorOrdered):
     @property
     def href(self):
         return self.target.get_absolute_url() if self.target_id else self.url
+
+
+# The editorial workflow (briefs.workflow, briefs.revisions, briefs.previews)
+
+
+class Transition(models.Model):
+    """One move of a brief through the workflow: who, when, from which state to which."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="transitions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    # States as Brief.state names them; "" before the brief existed.
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    publish_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_state or 'new'} → {self.to_state}"
+
+    @property
+    def by(self):
+        return person_name(self.user)
+
+    @property
+    def description(self):
+        """The move in words, with the time it was scheduled for."""
+        if self.to_state == "scheduled" and self.publish_at:
+            target = f"Scheduled for {local_time_label(self.publish_at)}"
+        else:
+            target = STATE_LABELS.get(self.to_state, self.to_state)
+        if not self.from_state:
+            return f"Created: {target}"
+        if self.from_state == self.to_state:
+            return f"Rescheduled: {target}" if self.to_state == "scheduled" else target
+        return f"{STATE_LABELS.get(self.from_state, self.from_state)} → {target}"
+
+
+class Revision(models.Model):
+    """The whole brief as one save left it: fields, quotes, sections, links and issues."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The editor's comment or the workflow move that came with the save.
+    note = models.TextField(blank=True)
+    document = models.JSONField()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "number"], name="unique_revision_number")
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of {self.brief}"
+
+    @property
+    def by(self):
+        return person_name(self.user)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A shared preview of an unpublished brief for a reviewer without an account. The
+    address carries a signed id (briefs.previews); the row says whether it still works."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="preview_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Preview of {self.brief}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class EditingSession(models.Model):
+    """When a person last opened a brief's form, to tell others who else has it open."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "user"], name="one_editing_session_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} opened {self.brief}"
+
+    @property
+    def by(self):
+        return person_name(self.user)

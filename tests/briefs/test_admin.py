@@ -216,7 +216,9 @@ def test_editor_schedules_in_the_site_time_zone(editor_client, client, time_mach
 
 def test_editor_withdraws_and_the_history_says_so(editor_client, client):
     brief = BriefFactory()
-    assert submit(editor_client, change_url(brief), status="withdrawn").status_code == 302
+    reason = "Superseded by the agreement's published text."
+    response = submit(editor_client, change_url(brief), status="withdrawn", workflow_comment=reason)
+    assert response.status_code == 302
     assert "Withdrawn." in history(editor_client, brief)
     assert client.get(brief.get_absolute_url()).status_code == 404
     assert LogEntry.objects.filter(object_id=str(brief.pk)).count() == 1

@@ -1,0 +1,2 @@
+def calendar_urls(model_admin):
+    return []

@@ -1,0 +1,2 @@
+def preview_urls(model_admin):
+    return []
