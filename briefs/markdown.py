@@ -18,6 +18,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+def normalize_newlines(text):
+    """Browsers send textareas with CRLF line ends; stored text uses LF, so that a save from
+    a browser does not differ from the same text imported (revisions compare them)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def render_markdown(text):
     """Return safe HTML for Markdown `text`; no script, handler or unsafe link survives."""
     html = _renderer.render(text or "")

@@ -13,7 +13,7 @@ from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from .images import GeneratedName, validate_image, write_renditions
-from .markdown import render_markdown
+from .markdown import normalize_newlines, render_markdown
 from .slugs import unique_slug
 
 
@@ -243,6 +243,8 @@ class Brief(models.Model):
             self.slug = unique_slug(self, self.title, fallback="brief")
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
+        self.summary = normalize_newlines(self.summary)
+        self.latest_developments = normalize_newlines(self.latest_developments)
         self.latest_developments_html = render_markdown(self.latest_developments)
         if not self.lead_image:
             self.lead_image_renditions = {}
@@ -389,6 +391,7 @@ class BriefSection(AuthorOrdered):
         return self.heading
 
     def save(self, *args, **kwargs):
+        self.body = normalize_newlines(self.body)
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 

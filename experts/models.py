@@ -5,7 +5,7 @@ from django.db.models import Count, Max
 from django.urls import reverse
 
 from briefs.images import GeneratedName, square_thumbnail, validate_image
-from briefs.markdown import render_markdown
+from briefs.markdown import normalize_newlines, render_markdown
 from briefs.models import AuthorOrdered, Brief, published_condition
 from briefs.slugs import unique_slug
 
@@ -69,6 +69,7 @@ class Expert(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.name, fallback="expert")
+        self.bio = normalize_newlines(self.bio)
         self.bio_html = render_markdown(self.bio)
         if not self.photo:
             self.photo_thumbnail = None
@@ -113,5 +114,6 @@ class ExpertQuote(AuthorOrdered):
     def save(self, *args, **kwargs):
         if not self.expert_title:
             self.expert_title = self.expert.title
+        self.text = normalize_newlines(self.text)
         self.text_html = render_markdown(self.text)
         super().save(*args, **kwargs)

@@ -73,3 +73,12 @@ def test_payloads_in_every_body_field_stay_inert_on_the_brief_page(client):
     assert response.status_code == 200
     assert executable_parts(response.content.decode()) == []
     assert b"&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in response.content
+
+
+def test_text_from_a_browser_is_stored_with_plain_line_ends():
+    brief = BriefFactory(latest_developments="One.\r\n\r\nTwo.", summary="A\r\nB")
+    quote = ExpertQuoteFactory(brief=brief, text="Said.\r\n\r\nMore.")
+    brief.refresh_from_db()
+    quote.refresh_from_db()
+    assert (brief.latest_developments, brief.summary) == ("One.\n\nTwo.", "A\nB")
+    assert quote.text == "Said.\n\nMore."

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import mail
 
 from briefs.models import Brief
 from tests.factories import BriefFactory, ExpertFactory, FormatFactory, IssueFactory, UserFactory
@@ -67,6 +68,8 @@ def test_analyst_writes_editor_schedules_and_reader_sees_it_when_due(
     BriefFactory(title="An Earlier Brief on the Baltic", issues=[issues[0]])
     analyst = make_user("Analysts")
     editor = make_user("Editors")
+    editor.email = "editor@example.org"
+    editor.save()
 
     # The analyst writes the brief and submits it for review.
     page = new_context().new_page()
@@ -96,6 +99,9 @@ def test_analyst_writes_editor_schedules_and_reader_sees_it_when_due(
 
     brief = Brief.objects.get(title=TITLE)
     assert brief.status == Brief.Status.REVIEW
+    # The editors hear of it.
+    assert [message.to for message in mail.outbox] == [[editor.email]]
+    assert f"/admin/briefs/brief/{brief.pk}/change/" in mail.outbox[0].body
 
     # The editor schedules it for tomorrow morning.
     page = new_context().new_page()
@@ -108,6 +114,15 @@ def test_analyst_writes_editor_schedules_and_reader_sees_it_when_due(
     save(page, expect)
     row = page.locator("#result_list tr", has_text=TITLE)
     expect(row).to_contain_text("Scheduled for May 7, 2031, 8:30 a.m.")
+
+    # The brief's page in the admin tells the story so far.
+    page.locator("#result_list").get_by_role("link", name=TITLE).click()
+    history = page.locator(".brief-workflow-history tbody tr")
+    expect(history).to_have_count(2)
+    expect(history.nth(0)).to_contain_text("In review → Scheduled for May 7, 2031, 8:30 a.m. EDT")
+    expect(history.nth(0)).to_contain_text(editor.username)
+    expect(history.nth(1)).to_contain_text("Created: In review")
+    expect(history.nth(1)).to_contain_text(analyst.username)
 
     # A reader finds it nowhere before its time.
     reader = new_context().new_page()
