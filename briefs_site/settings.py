@@ -120,6 +120,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["briefs_site.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -142,6 +143,8 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = os.environ.get("BRIEFS_SITE_NAME", "Meridian Briefs")
 BRIEFS_PAGE_SIZE = 20
+# How long a shared preview link works unless its maker chooses otherwise (briefs.previews).
+BRIEFS_PREVIEW_HOURS = int(os.environ.get("BRIEFS_PREVIEW_HOURS", "72"))
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",

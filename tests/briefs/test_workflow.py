@@ -174,7 +174,8 @@ def test_a_time_that_does_not_exist_in_the_site_time_zone_is_refused(editor_clie
     assert brief.status == "review" and brief.publish_at is None
 
 
-def test_admin_times_are_labelled_with_the_site_time_zone(editor_client):
+def test_admin_times_are_labelled_with_the_site_time_zone(editor_client, time_machine):
+    time_machine.move_to(datetime(2026, 11, 20, 15, 0, tzinfo=UTC), tick=False)
     brief = BriefFactory(status=Brief.Status.REVIEW, publish_at=None)
     submit(editor_client, change_url(brief), status="published")
     change_page = visible_text(editor_client.get(change_url(brief)))
@@ -186,3 +187,5 @@ def test_admin_times_are_labelled_with_the_site_time_zone(editor_client):
     )
     revisions = visible_text(editor_client.get(f"/admin/briefs/brief/{brief.pk}/revisions/"))
     assert "Times are in America/New_York" in revisions
+    history = visible_text(editor_client.get(f"/admin/briefs/brief/{brief.pk}/history/"))
+    assert "Nov. 20, 2026, 10 a.m. EST editor" in history
