@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -9,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.timesince import timesince
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
@@ -571,3 +574,9 @@ class EditingSession(models.Model):
     @property
     def by(self):
         return person_name(self.user)
+
+    @property
+    def opened_ago(self):
+        if timezone.now() - self.opened_at < timedelta(minutes=1):
+            return "just now"
+        return f"{timesince(self.opened_at)} ago"

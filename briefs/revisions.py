@@ -209,12 +209,18 @@ def _set_rows(before, after):
 
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
+# Below this share of words in common, a text is shown as replaced, not as edited.
+REWRITTEN = 0.4
 
 
 def inline_diff(old, new):
     """`old` changed into `new` word by word: removed words in <del>, added ones in <ins>."""
     old_words, new_words = _TOKENS.findall(old), _TOKENS.findall(new)
     matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    shared = difflib.SequenceMatcher(None, old.split(), new.split(), autojunk=False).ratio()
+    if old and new and shared < REWRITTEN:
+        # Rewritten rather than edited: word-by-word marks would only shred both texts.
+        return format_html("<del>{}</del> <ins>{}</ins>", old, new)
     out = []
     for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         removed = escape("".join(old_words[old_start:old_end]))

@@ -5,6 +5,7 @@ from django.test import Client
 
 from briefs.documents import import_documents
 from briefs.models import Brief
+from briefs.revisions import inline_diff
 from tests.briefs.test_admin import change_url, new_brief_fields, submit
 from tests.pages import elements, visible_text
 
@@ -156,4 +157,14 @@ def test_an_import_keeps_a_revision_too(editor_client):
     assert [revision.note for revision in brief.revisions.all()] == ["Imported", "Imported"]
     html = editor_client.get(f"{revisions_url(brief)}compare/?from=1&to=2").content.decode()
     assert "<dt>Latest Developments</dt>" in html
-    assert "<del>Words.</del><ins>Other words.</ins>" in html
+    assert "<del>Words.</del> <ins>Other words.</ins>" in html
+
+
+def test_an_edit_is_marked_word_by_word_and_a_rewrite_as_a_whole():
+    assert str(inline_diff("Talks resume on Monday.", "Talks resume on Tuesday.")) == (
+        "Talks resume on <del>Monday.</del><ins>Tuesday.</ins>"
+    )
+    assert str(inline_diff("A new summary.", "Nothing alike here at all.")) == (
+        "<del>A new summary.</del> <ins>Nothing alike here at all.</ins>"
+    )
+    assert str(inline_diff("<b>", "<i>")) == "<del>&lt;b&gt;</del> <ins>&lt;i&gt;</ins>"
