@@ -157,7 +157,7 @@ def _read(text, create_issues):
 
 def _create(model_admin, request, outcome):
     document, report = outcome["document"], outcome["report"]
-    import_documents(document)
+    import_documents(document, user=request.user)
     brief = Brief.objects.get(slug=document["slug"])
     title = f"\u201c{brief.title}\u201d"
     if report.created:
