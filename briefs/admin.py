@@ -19,6 +19,7 @@ from .admin_previews import preview_urls
 from .admin_revisions import revision_urls
 from .admin_text_import import text_import_urls
 from .models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink, renumber
+from .previews import duration_label, link_durations
 from .revisions import compare, keep_baseline, record_revision
 from .roles import can_publish
 from .workflow import comment_needed, record_transition
@@ -312,6 +313,11 @@ class BriefAdmin(admin.ModelAdmin):
             context["revision_count"] = obj.revisions.count()
             context["others_editing"] = self._note_editing(request, obj)
             context["time_zone"] = settings.TIME_ZONE
+            context["preview_links"] = obj.preview_links.select_related("created_by")
+            context["preview_durations"] = [
+                (hours, duration_label(hours), hours == settings.BRIEFS_PREVIEW_HOURS)
+                for hours in link_durations()
+            ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

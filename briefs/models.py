@@ -555,6 +555,10 @@ class PreviewLink(models.Model):
     def is_active(self):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
+    @property
+    def created_by_name(self):
+        return person_name(self.created_by) if self.created_by else "a removed account"
+
 
 class EditingSession(models.Model):
     """When a person last opened a brief's form, to tell others who else has it open."""

@@ -1,7 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
 from .feeds import IssueBriefsFeed, LatestBriefsFeed
+from .previews import PreviewTokenConverter
+
+register_converter(PreviewTokenConverter, "preview_token")
 
 app_name = "briefs"
 
@@ -15,4 +18,6 @@ urlpatterns = [
     path("feeds/briefs/", LatestBriefsFeed(), name="feed"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
+    # A shared preview for a reviewer without an account (briefs.previews).
+    path("preview/<preview_token:link_id>/", views.SharedPreviewView.as_view(), name="preview"),
 ]

@@ -4,15 +4,18 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from experts.models import Expert, ExpertQuote
 
-from .models import Brief, Issue, RelatedLink
+from .models import Brief, Issue, PreviewLink, RelatedLink, local_time_label
 from .pagination import StrictPaginationMixin
+from .previews import private_preview
 from .search import SearchFacets, clean_query
 from .structured_data import brief_description, default_meta, latest_feed, news_article
 
@@ -85,29 +88,34 @@ class BriefListView(PageMetaMixin, StrictPaginationMixin, ListView):
         return {"title": f"Briefs on {names}", "description": f"Briefs filed under {names}."}
 
 
+def with_page_parts(briefs):
+    """Briefs with everything their page shows, in a fixed number of queries. Related links
+    to briefs that are not public stay out, on a preview as on the public page."""
+    return briefs.select_related("format").prefetch_related(
+        "issues",
+        Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
+        "sections",
+        Prefetch("related_links", queryset=RelatedLink.objects.visible()),
+    )
+
+
 class BriefDetailView(PageMetaMixin, DetailView):
     context_object_name = "brief"
 
     def get_queryset(self):
-        return (
-            Brief.objects.published()
-            .select_related("format")
-            .prefetch_related(
-                "issues",
-                Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
-                "sections",
-                Prefetch("related_links", queryset=RelatedLink.objects.visible()),
-            )
-        )
+        return with_page_parts(Brief.objects.published())
 
     def get_context_data(self, **kwargs):
         brief = self.object
         more_on = Brief.objects.published().sharing_issues_with(brief).select_related("format")
         return super().get_context_data(
             more_on=more_on[:MORE_ON_COUNT],
-            structured_data=news_article(brief, self.request),
+            structured_data=self.get_structured_data(),
             **kwargs,
         )
+
+    def get_structured_data(self):
+        return news_article(self.object, self.request)
 
     def get_page_meta(self):
         brief = self.object
@@ -118,6 +126,54 @@ class BriefDetailView(PageMetaMixin, DetailView):
             "type": "article",
             "image": self.request.build_absolute_uri(picture["largest"]) if picture else "",
         }
+
+
+@method_decorator(private_preview, name="dispatch")
+class BriefPreviewView(BriefDetailView):
+    """A brief in any state, as its public page will show it, under a "Preview: not public"
+    banner. Subclasses decide who may see which brief: staff in the admin
+    (briefs.admin_previews) or the holder of a shared link (SharedPreviewView)."""
+
+    def get_queryset(self):
+        return with_page_parts(Brief.objects.all())
+
+    def get_structured_data(self):
+        # A preview is no article for search engines, and a draft has no date to give one.
+        return None
+
+    def get_page_meta(self):
+        # The address the brief will have, never the preview's own (a shared one is a secret).
+        public_url = self.request.build_absolute_uri(self.object.get_absolute_url())
+        return {**super().get_page_meta(), "canonical": public_url}
+
+    def get_preview(self):
+        """What the banner says."""
+        return {"state": self.object.state_label, "is_public": self.object.is_public}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=self.get_preview(), **kwargs)
+
+
+class SharedPreviewView(BriefPreviewView):
+    """/preview/<token>/, for a reviewer without an account. The URL's converter has checked
+    the token's signature; the link's row says whether the link still works."""
+
+    def get(self, request, *args, **kwargs):
+        self.link = get_object_or_404(PreviewLink, pk=kwargs["link_id"])
+        if not self.link.is_active:
+            return TemplateResponse(
+                request,
+                "briefs/preview_gone.html",
+                {"meta": {**default_meta(), "title": "Preview link no longer works"}},
+                status=410,
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.get_queryset().get(pk=self.link.brief_id)
+
+    def get_preview(self):
+        return {**super().get_preview(), "expires": local_time_label(self.link.expires_at)}
 
 
 class IssueListView(PageMetaMixin, ListView):
