@@ -322,9 +322,9 @@ class BriefAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Before the form is made, so that it opens at the baseline revision.
-        unrevised = Brief.objects.filter(pk=object_id, version=0).first() if object_id else None
-        if request.method == "GET" and unrevised is not None:
-            keep_baseline(unrevised)
+        brief = self.get_object(request, object_id) if request.method == "GET" else None
+        if brief is not None:
+            keep_baseline(brief)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _note_editing(self, request, brief):

@@ -81,7 +81,8 @@ def revision_list_view(model_admin, request, brief_id):
 
 def _chosen_number(request, key):
     value = request.GET.get(key, "")
-    return int(value) if value.isascii() and value.isdigit() else None
+    # No brief has a billion revisions; a longer number would overflow the database's integer.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def revision_compare_view(model_admin, request, brief_id):

@@ -341,3 +341,10 @@ def test_unknown_public_address_gets_the_sites_own_404_page(client):
     response = client.get("/briefs/no-such-brief/")
     assert response.status_code == 404
     assert "Page not found" in visible_text(response)
+
+
+@pytest.mark.parametrize("object_id", ["abc", "99999999999999999999999", "0", "-1"])
+def test_a_brief_address_that_names_no_brief_says_so(editor_client, object_id):
+    response = editor_client.get(f"/admin/briefs/brief/{object_id}/change/", follow=True)
+    assert response.status_code == 200
+    assert "doesn’t exist. Perhaps it was deleted?" in visible_text(response)

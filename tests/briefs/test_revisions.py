@@ -76,7 +76,16 @@ def test_a_comparison_the_other_way_round_reads_oldest_first(editor_client, revi
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?from=1", "?from=1&to=1", "?from=1&to=9", "?from=x&to=2", "?from=-1&to=2"]
+    "query",
+    [
+        "",
+        "?from=1",
+        "?from=1&to=1",
+        "?from=1&to=9",
+        "?from=x&to=2",
+        "?from=-1&to=2",
+        "?from=1&to=" + "9" * 30,
+    ],
 )
 def test_a_bad_choice_of_revisions_is_explained(editor_client, revised, query):
     response = editor_client.get(f"{revisions_url(revised)}compare/{query}", follow=True)
