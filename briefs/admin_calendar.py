@@ -245,10 +245,13 @@ def zone_abbreviations(days):
 class MoveForm(forms.Form):
     brief = forms.IntegerField(
         min_value=1,
+        # The largest id the databases' integer keys hold.
+        max_value=2**63 - 1,
         error_messages={
             "required": "The move did not say which brief to move.",
             "invalid": "The move named no brief the calendar knows.",
             "min_value": "The move named no brief the calendar knows.",
+            "max_value": "The move named no brief the calendar knows.",
         },
     )
     date = forms.DateField(

@@ -387,6 +387,7 @@ def test_editor_sees_move_forms_only_beside_scheduled_briefs(editor_client, cloc
         ({"brief": "abc", "date": "2026-12-03"}, "The move named no brief the calendar knows."),
         ({"brief": "-4", "date": "2026-12-03"}, "The move named no brief the calendar knows."),
         ({"brief": "99999", "date": "2026-12-03"}, "That brief no longer exists"),
+        ({"brief": "9" * 30, "date": "2026-12-03"}, "The move named no brief the calendar knows."),
         ({"brief": "{pk}"}, "Pick the date to move the brief to. Nothing was moved."),
         ({"brief": "{pk}", "date": "2026-13-01"}, "must be a date written as YYYY-MM-DD"),
         ({"brief": "{pk}", "date": "12/03/2026"}, "must be a date written as YYYY-MM-DD"),
