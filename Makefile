@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench
+.PHONY: run test lint format bench load backup restore
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
@@ -17,6 +17,21 @@ test: $(VENV)/.dev-installed node_modules/.installed
 # `make test`: it needs the briefs_bench database and takes about three minutes.
 bench: $(VENV)/.runtime-installed
 	$(BIN)/python bench/pages.py
+
+# 200 readers and two editors for 60 s against gunicorn and PostgreSQL (bench/README.md). Not
+# part of `make test`: it needs PostgreSQL on 127.0.0.1 and makes its own briefs_load database.
+load: $(VENV)/.runtime-installed
+	$(BIN)/python bench/load.py
+
+# The database and the uploaded files in one archive, backups/briefs-YYYYMMDD-HHMMSS.tar.gz.
+backup: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py backup_site --output backups
+
+# Put an archive back: make restore ARCHIVE=backups/briefs-....tar.gz. A site that already has
+# content is replaced only with REPLACE=1.
+restore: $(VENV)/.runtime-installed
+	@test -n "$(ARCHIVE)" || { echo "Usage: make restore ARCHIVE=backups/briefs-....tar.gz [REPLACE=1]"; exit 2; }
+	$(BIN)/python manage.py restore_site "$(ARCHIVE)" $(if $(filter 1,$(REPLACE)),--replace)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

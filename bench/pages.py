@@ -4,12 +4,15 @@
     # or, against another database:
     DATABASE_URL=postgres://... .venv/bin/python bench/pages.py
 
-Runs the site as production does (gunicorn, 2 workers, debug off, collected static files) on
-127.0.0.1:8100 against the generated archive, loads each page with
-`wrk -t2 -c8 -d10s --latency` and counts the SQL queries of one request in this process. The
-floor, measured first and last in the same run, is a listing page rendered from fake objects
-with no database work (briefs/bench_floor.py); each page's throughput is given as a ratio to it,
-as this machine is noisy. There is no page cache yet: every figure is uncached.
+Runs the site as production does (gunicorn, 2 workers, debug off, collected static files,
+Redis as the cache) on 127.0.0.1:8100 against the generated archive, twice: uncached (the page
+cache off: every request renders its page and runs its queries) and cached (public pages kept
+whole, briefs.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and the SQL
+queries of a request are counted in this process: the first request after a change ("cold",
+when the lists' counts and page starts are worked out), the next ones ("warm"), and a kept
+page. The floor, measured first and last in each run, is a listing page rendered from fake
+objects with no database work (briefs/bench_floor.py); each page's throughput is given as a
+ratio to the floor of its own run, as this machine is noisy.
 """
 
 import math
@@ -44,16 +47,19 @@ os.environ.update(
     DJANGO_ALLOWED_HOSTS=HOST,
     DJANGO_SECURE_SSL_REDIRECT="0",
     BRIEFS_BENCHMARK_FLOOR="1",
+    # Its own Redis database, emptied before each run: the production cache, not the tests'.
+    REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"),
 )
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 
 from briefs.models import Brief, Issue  # noqa: E402
 from experts.models import Expert  # noqa: E402
@@ -104,7 +110,8 @@ def pages_to_measure():
         ("feed: latest briefs", "/feeds/briefs/"),
         ("feed: issue iran", f"/issues/{TOP_ISSUE}/feed/"),
         (f"feed: expert {expert}", f"/experts/{expert}/feed/"),
-        ("sitemap.xml", "/sitemap.xml"),
+        ("sitemap.xml (the index)", "/sitemap.xml"),
+        ("sitemap of briefs, page 10", "/sitemap-briefs.xml?p=10"),
         ("search: uranium enrichment", "/search/?q=uranium+enrichment"),
     ]
 
@@ -123,7 +130,7 @@ def count_queries(client, path):
     return len(statements)
 
 
-def start_gunicorn():
+def start_gunicorn(page_cache):
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -133,7 +140,7 @@ def start_gunicorn():
             "--log-level=warning",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env={**os.environ, "BRIEFS_PAGE_CACHE": "1" if page_cache else "0"},
     )
 
 
@@ -192,20 +199,68 @@ def measure(path):
     return run_wrk(path)
 
 
-def print_table(floors, rows):
-    floor_rps = sum(f["rps"] for f in floors) / len(floors)
+def queries_per_request(client, paths):
+    """{path: (cold, warm, kept)}: a request just after a change, the next one, and one
+    served from the page cache."""
+    counts = {}
+    for path in paths:
+        with override_settings(BRIEFS_PAGE_CACHE=False):
+            cache.clear()
+            cold = count_queries(client, path)
+            warm = count_queries(client, path)
+        with override_settings(BRIEFS_PAGE_CACHE=True):
+            count_queries(client, path)
+            kept = count_queries(client, path)
+        counts[path] = (cold, warm, kept)
+    cache.clear()
+    return counts
+
+
+def measure_run(pages, page_cache):
+    """{path: wrk result} for the floor (first and last) and every page, on a fresh server."""
+    cache.clear()
+    server = start_gunicorn(page_cache)
+    mode = "cached" if page_cache else "uncached"
+    try:
+        wait_until_answering(server)
+        floors = [measure(FLOOR_PATH)]
+        results = {}
+        for _, path in pages:
+            results[path] = measure(path)
+            print(f"{mode} {path}: {results[path]['rps']:.1f} req/s", flush=True)
+        floors.append(measure(FLOOR_PATH))
+    finally:
+        stop(server)
+    floor = {key: sum(run[key] for run in floors) / 2 for key in ("rps", "p50", "p99")}
+    print(f"{mode} floor: {floors[0]['rps']:.1f} and {floors[1]['rps']:.1f} req/s", flush=True)
+    return floor, results
+
+
+def print_table(pages, queries, runs):
     print()
-    print(f"Uncached (no page cache yet). {WORKERS} gunicorn workers, `{' '.join(WRK)}`.")
-    print(f"Floor: mean of {len(floors)} runs = {floor_rps:.1f} requests/s.")
-    header = f"{'page':38} {'req/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'÷ floor':>8} {'queries':>7}"
-    print(header)
-    print("-" * len(header))
-    for label, result, queries in rows:
-        failed = f"  ({result['failed']} failed)" if result["failed"] else ""
-        print(
-            f"{label:38} {result['rps']:8.1f} {result['p50']:9.1f} {result['p99']:9.1f} "
-            f"{result['rps'] / floor_rps:8.3f} {queries:>7}{failed}"
-        )
+    print(f"{WORKERS} gunicorn workers, `{' '.join(WRK)}`, Redis cache.")
+    for mode, (floor, _) in runs.items():
+        print(f"Floor, {mode} run: mean of first and last = {floor['rps']:.1f} requests/s.")
+    print()
+    print(
+        "| page | uncached req/s | p50 | p99 | ÷ floor | queries cold/warm "
+        "| cached req/s | p50 | p99 | ÷ floor | queries |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, path in [("floor (template only)", FLOOR_PATH), *pages]:
+        cells = [label]
+        for mode, (floor, results) in runs.items():
+            result = floor if path == FLOOR_PATH else results[path]
+            cold, warm, kept = queries[path]
+            failed = f" ({result['failed']} failed)" if result.get("failed") else ""
+            cells += [
+                f"{result['rps']:.1f}{failed}",
+                f"{result['p50']:.1f} ms",
+                f"{result['p99']:.1f} ms",
+                f"{result['rps'] / floor['rps']:.2f}",
+                f"{cold}/{warm}" if mode == "uncached" else f"{kept}",
+            ]
+        print("| " + " | ".join(cells) + " |")
 
 
 def main():
@@ -216,25 +271,11 @@ def main():
     public, total = Brief.objects.published().count(), Brief.objects.count()
     print(f"{connection.vendor}, {total} briefs ({public} public)")
     # Counted before the server starts, so this process's requests do not disturb wrk's.
-    queries = {path: count_queries(client, path) for _, path in [("floor", FLOOR_PATH), *pages]}
+    queries = queries_per_request(client, [FLOOR_PATH, *(path for _, path in pages)])
     connection.close()
-
-    server = start_gunicorn()
-    try:
-        wait_until_answering(server)
-        rows = []
-        first_floor = measure(FLOOR_PATH)
-        rows.append(("floor (template only), first", first_floor, queries[FLOOR_PATH]))
-        print(f"measured floor: {first_floor['rps']:.1f} req/s", flush=True)
-        for label, path in pages:
-            result = measure(path)
-            rows.append((f"{label}", result, queries[path]))
-            print(f"measured {path}: {result['rps']:.1f} req/s", flush=True)
-        last_floor = measure(FLOOR_PATH)
-        rows.append(("floor (template only), last", last_floor, queries[FLOOR_PATH]))
-    finally:
-        stop(server)
-    print_table([first_floor, last_floor], rows)
+    runs = {"uncached": measure_run(pages, page_cache=False)}
+    runs["cached"] = measure_run(pages, page_cache=True)
+    print_table(pages, queries, runs)
 
 
 if __name__ == "__main__":

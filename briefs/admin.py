@@ -22,6 +22,7 @@ from .models import Brief, BriefSection, EditingSession, Format, Issue, RelatedL
 from .previews import duration_label, link_durations
 from .revisions import compare, keep_baseline, record_revision
 from .roles import can_publish
+from .storage import RemoveFilesOfFailedSaves
 from .workflow import comment_needed, record_transition
 
 # Someone who opened a brief's form this recently may still be editing it.
@@ -238,7 +239,7 @@ class EditConflict:
 
 
 @admin.register(Brief)
-class BriefAdmin(admin.ModelAdmin):
+class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
     form = BriefAdminForm
     fieldsets = [
         (None, {"fields": ["title", "slug", "format", "summary"]}),

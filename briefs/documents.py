@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_slug
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from experts.models import Expert, ExpertQuote
 
 from . import revisions, search, workflow
-from .models import Brief, BriefSection, Format, RelatedLink
+from .models import Brief, BriefSection, Format, RelatedLink, validate_outside_address
 
 KEYS = {
     "title",
@@ -38,8 +38,6 @@ QUOTE_KEYS = {"expert", "expert_title", "text"}
 SECTION_KEYS = {"heading", "body"}
 RELATED_KEYS = {"title", "byline", "url", "brief"}
 STATUSES = [choice.value for choice in Brief.Status]
-
-_validate_web_url = URLValidator(schemes=["http", "https"])
 
 
 class DocumentError(Exception):
@@ -255,9 +253,11 @@ class _Checker:
             self.problem(where, "give either url or brief, not both")
         if link["url"]:
             try:
-                _validate_web_url(link["url"])
+                validate_outside_address(link["url"])
             except ValidationError:
-                self.problem(f"{where}.url", f"{link['url']!r} is not an http or https address")
+                self.problem(
+                    f"{where}.url", f"{link['url']!r} is not an http, https or mailto address"
+                )
         return link
 
     def issues(self, data, where):

@@ -1,11 +1,12 @@
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.validators import URLValidator
-from django.db import models
+from django.core.validators import URLValidator, validate_email
+from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.timesince import timesince
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
-from .images import GeneratedName, validate_image, write_renditions
+from .images import GeneratedName, UploadedImageField, validate_image, write_renditions
 from .markdown import normalize_newlines, render_markdown
 from .slugs import unique_slug
 
@@ -48,13 +49,6 @@ class IssueQuerySet(models.QuerySet):
         does not give it away."""
         # Ordered again: Meta.ordering does not apply to a query with aggregates.
         return self.with_public_counts().filter(public_brief_count__gt=0).order_by("name")
-
-    def public_in_order(self, slugs):
-        """The public issues with these slugs, in their order; None when one is not."""
-        if not slugs:
-            return []
-        found = {issue.slug: issue for issue in self.public().filter(slug__in=slugs)}
-        return [found[slug] for slug in slugs] if len(found) == len(slugs) else None
 
 
 class Issue(TagBase):
@@ -112,17 +106,10 @@ class BriefQuerySet(models.QuerySet):
             )
         return self
 
-    def sharing_issues_with(self, brief):
-        """Other briefs filed under any of the brief's issues, most issues in common first."""
-        return (
-            self.exclude(pk=brief.pk)
-            .filter(issues__in=Issue.objects.filter(tagged_briefs__content_object=brief))
-            .annotate(issues_in_common=Count("pk"))
-            .order_by("-issues_in_common", F("publish_at").desc(nulls_last=True), "-pk")
-        )
-
     def newest_first(self):
-        return self.order_by(F("publish_at").desc(nulls_last=True), "-pk")
+        """Newest first, for public briefs (which all have a publication time): the order of
+        the index brief_public_order read backwards, so a page reads only its own rows."""
+        return self.order_by("-publish_at", "-pk")
 
     def for_listing(self):
         return self.select_related("format").prefetch_related("issues")
@@ -173,7 +160,7 @@ class Brief(models.Model):
     summary = models.TextField(
         blank=True, help_text="One paragraph for lists, previews and search engines."
     )
-    lead_image = models.ImageField(
+    lead_image = UploadedImageField(
         upload_to=GeneratedName("briefs/images"),
         blank=True,
         validators=[validate_image],
@@ -236,7 +223,16 @@ class Brief(models.Model):
     class Meta:
         ordering = [F("publish_at").desc(nulls_last=True), "-pk"]
         permissions = [("publish_brief", "Can publish, schedule and withdraw briefs")]
-        indexes = [models.Index(fields=["status", "publish_at"], name="brief_status_publish_at")]
+        indexes = [
+            # Public lists newest first, read backwards: (publish_at, id) is their order.
+            models.Index(fields=["status", "publish_at", "id"], name="brief_public_order"),
+            # The next withdrawal to come (briefs.freshness): few briefs have one.
+            models.Index(
+                fields=["withdraw_at"],
+                name="brief_withdraw_at",
+                condition=Q(withdraw_at__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -251,8 +247,11 @@ class Brief(models.Model):
         self.latest_developments_html = render_markdown(self.latest_developments)
         if not self.lead_image:
             self.lead_image_renditions = {}
-        super().save(*args, **kwargs)
-        self._refresh_renditions()
+        # One transaction with the renditions' update: the content version changes with the
+        # save (briefs.freshness), and no reader may cache the brief between the two.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._refresh_renditions()
 
     def get_absolute_url(self):
         return reverse("briefs:detail", kwargs={"slug": self.slug})
@@ -407,6 +406,45 @@ class RelatedLinkQuerySet(models.QuerySet):
         ).select_related("target")
 
 
+OUTSIDE_ADDRESS_ERROR = "Enter an http, https or mailto address."
+_validate_web_address = URLValidator(schemes=["http", "https"])
+
+
+def validate_outside_address(value):
+    """A related link's outside address: an http or https URL, or mailto: and one email
+    address. Every other scheme (javascript:, data:, vbscript:, ftp:...) and anything
+    relative is refused: the address is put in an href as it is."""
+    try:
+        if value[:7].lower() == "mailto:":
+            validate_email(value[7:])
+        else:
+            _validate_web_address(value)
+    except ValidationError:
+        raise ValidationError(OUTSIDE_ADDRESS_ERROR, code="invalid") from None
+
+
+class OutsideAddressFormField(forms.URLField):
+    default_error_messages = {"invalid": OUTSIDE_ADDRESS_ERROR}
+    default_validators = [validate_outside_address]
+
+    def to_python(self, value):
+        # URLField would read "mailto:a@b.org" as a host and make it "mailto://a@b.org".
+        text = super(forms.URLField, self).to_python(value)
+        if text[:7].lower() == "mailto:":
+            return text
+        return super().to_python(value)
+
+
+class OutsideAddressField(models.URLField):
+    """A URLField (the admin's "assume https" applies) that takes mailto: addresses too,
+    and only http, https and mailto."""
+
+    default_validators = [validate_outside_address]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": OutsideAddressFormField, **kwargs})
+
+
 class RelatedLink(AuthorOrdered):
     """Further reading: an outside address, one of our briefs, or a bare citation."""
 
@@ -415,12 +453,14 @@ class RelatedLink(AuthorOrdered):
     byline = models.CharField(
         max_length=200, blank=True, help_text='"by Jane Doe", or a format such as "Flash Brief".'
     )
-    url = models.URLField(
+    url = OutsideAddressField(
         "outside address",
         max_length=500,
         blank=True,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text="An http or https address. Leave empty when linking to one of our briefs.",
+        help_text=(
+            "An http or https address, or mailto: and an email address. Leave empty when "
+            "linking to one of our briefs."
+        ),
     )
     target = models.ForeignKey(
         Brief,
@@ -584,3 +624,17 @@ class EditingSession(models.Model):
         if timezone.now() - self.opened_at < timedelta(minutes=1):
             return "just now"
         return f"{timesince(self.opened_at)} ago"
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes, in the same transaction, with every change to what the
+    public may see (briefs.freshness): cached pages and lists are kept under it, so a save
+    is never served stale by any process, whatever the cache backend. With it, the next time
+    the public content changes by itself (a scheduled publication or withdrawal)."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+    next_change_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.token

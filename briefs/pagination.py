@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 
+from .listings import newest_first_page
+
 
 class StrictPaginationMixin:
     """`?page=N` with N a page that exists; anything else (0, -1, "last", "x", past the end)
@@ -15,13 +17,47 @@ class StrictPaginationMixin:
     def get_paginate_by(self, queryset):
         return settings.BRIEFS_PAGE_SIZE
 
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
+    def requested_page(self):
         requested = self.request.GET.get("page", "1")
         if not re.fullmatch(r"[0-9]{1,9}", requested):
             raise Http404("No such page.")
+        return int(requested)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
         try:
-            page = paginator.page(int(requested))
+            page = paginator.page(self.requested_page())
         except InvalidPage as error:
             raise Http404("No such page.") from error
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+class NewestFirstPaginator(Paginator):
+    """Pages of a newest-first list of briefs, each fetched from where it starts (the
+    briefs of that page and no others are read), with the count and the starts worked out
+    once per content version (briefs.listings)."""
+
+    def __init__(self, briefs, per_page, list_name, number):
+        super().__init__(briefs, per_page)
+        self.count, self.start = newest_first_page(list_name, briefs, per_page, number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.start is None:
+            return self._get_page(self.object_list.none(), number, self)
+        publish_at, pk = self.start
+        rows = self.object_list.filter(publish_at__lte=publish_at).exclude(
+            publish_at=publish_at, pk__gt=pk
+        )
+        return self._get_page(rows[: self.per_page], number, self)
+
+
+class NewestFirstPaginationMixin(StrictPaginationMixin):
+    """For views listing public briefs newest first; `list_name()` names the list (the same
+    name for the same briefs)."""
+
+    def list_name(self):
+        raise NotImplementedError
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return NewestFirstPaginator(queryset, per_page, self.list_name(), self.requested_page())

@@ -28,6 +28,7 @@ from django.utils.text import slugify
 
 from experts.models import Expert, ExpertQuote
 
+from .listings import public_experts, public_issues_in_order
 from .models import Brief, Format, Issue
 
 # Private-use characters mark matches in snippets: they cannot occur in a brief, so the
@@ -61,12 +62,15 @@ def searchable_text(brief):
     # Links to our own briefs are left out: their titles are those briefs' own, which may
     # not be public yet (and are found through those briefs once they are).
     body += [link.title for link in brief.related_links.all() if not link.target_id]
-    return {
+    words = {
         "title": brief.title,
         "summary": brief.summary,
         "names": " ".join(names),
         "body": "\n".join(part for part in body if part),
     }
+    # PostgreSQL's parser reads "<script" or "<!--" as the start of markup and skips what
+    # follows: a heading written so would hide the rest of the brief from search.
+    return {part: text.replace("<", " ") for part, text in words.items()}
 
 
 def highlighted(snippet):
@@ -323,11 +327,12 @@ class SearchFacets:
 
     def __init__(self, params, query):
         self.params, self.query, self.search = params, query, backend()
-        self.issues = Issue.objects.public_in_order(list(dict.fromkeys(params.getlist("issue"))))
+        self.issues = public_issues_in_order(list(dict.fromkeys(params.getlist("issue"))))
         if self.issues is None:
             raise Http404("No such issue.")
         self.expert = self._chosen(
-            params.get("expert"), lambda slug: Expert.objects.public().filter(slug=slug).first()
+            params.get("expert"),
+            lambda slug: next((e for e in public_experts() if e.slug == slug), None),
         )
         # Formats are few and have no slug of their own: matched by their name's slug.
         self.format = self._chosen(

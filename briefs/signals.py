@@ -1,11 +1,25 @@
-"""Keep the search index current: any change to what a brief says re-indexes the brief."""
+"""Keep what is derived from the content current: any change to what a brief says re-indexes
+the brief, and any change to what the public may see gives the content a new version, under
+which cached pages and lists are kept (briefs.freshness)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from experts.models import Expert, ExpertQuote
 
-from . import search
-from .models import Brief, BriefSection, Issue, RelatedLink, TaggedBrief
+from . import freshness, search
+from .models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
+
+# Everything a public page, feed or sitemap shows comes from these.
+PUBLIC_CONTENT = [Brief, BriefSection, RelatedLink, ExpertQuote, Expert, Issue, Format, TaggedBrief]
+
+
+def content_changed(sender, **kwargs):
+    freshness.bump()
+
+
+def issues_of_a_brief_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        freshness.bump()
 
 
 def brief_changed(sender, instance, **kwargs):
@@ -35,6 +49,10 @@ def name_changed(sender, instance, created, **kwargs):
 
 
 def connect():
+    for model in PUBLIC_CONTENT:
+        post_save.connect(content_changed, sender=model)
+        post_delete.connect(content_changed, sender=model)
+    m2m_changed.connect(issues_of_a_brief_changed, sender=TaggedBrief)
     post_save.connect(brief_changed, sender=Brief)
     post_delete.connect(brief_changed, sender=Brief)
     for part in (BriefSection, RelatedLink, ExpertQuote):

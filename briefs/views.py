@@ -11,18 +11,23 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from experts.models import Expert, ExpertQuote
+from experts.models import ExpertQuote
 
-from .models import Brief, Issue, PreviewLink, RelatedLink, local_time_label
-from .pagination import StrictPaginationMixin
+from .listings import (
+    more_on,
+    public_issue,
+    public_issues,
+    public_issues_in_order,
+    top_experts_on,
+)
+from .models import Brief, PreviewLink, RelatedLink, local_time_label
+from .pagination import NewestFirstPaginationMixin, StrictPaginationMixin
 from .previews import private_preview
 from .search import SearchFacets, clean_query
 from .structured_data import brief_description, default_meta, latest_feed, news_article
 
 # More than this many issues at once is not a reader's filter.
 MAX_FILTER_ISSUES = 8
-MORE_ON_COUNT = 4
-TOP_EXPERTS_COUNT = 5
 
 
 class PageMetaMixin:
@@ -44,7 +49,7 @@ class HomeView(PageMetaMixin, ListView):
         return Brief.objects.published().for_listing().newest_first()[:10]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(issues=Issue.objects.public(), **kwargs)
+        return super().get_context_data(issues=public_issues(), **kwargs)
 
 
 def issue_filter_url(issues):
@@ -52,7 +57,7 @@ def issue_filter_url(issues):
     return reverse("briefs:list") + (f"?{query}" if query else "")
 
 
-class BriefListView(PageMetaMixin, StrictPaginationMixin, ListView):
+class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
     template_name = "briefs/brief_list.html"
     context_object_name = "briefs"
 
@@ -60,11 +65,14 @@ class BriefListView(PageMetaMixin, StrictPaginationMixin, ListView):
         self.chosen = self.chosen_issues()
         return Brief.objects.published().filed_under_all(self.chosen).for_listing().newest_first()
 
+    def list_name(self):
+        return "briefs:" + ",".join(str(pk) for pk in sorted(issue.pk for issue in self.chosen))
+
     def chosen_issues(self):
         slugs = list(dict.fromkeys(self.request.GET.getlist("issue")))
         if len(slugs) > MAX_FILTER_ISSUES:
             raise Http404(f"Choose at most {MAX_FILTER_ISSUES} issues.")
-        issues = Issue.objects.public_in_order(slugs)
+        issues = public_issues_in_order(slugs)
         if issues is None:
             raise Http404("No such issue.")
         return issues
@@ -76,7 +84,7 @@ class BriefListView(PageMetaMixin, StrictPaginationMixin, ListView):
         ]
         narrower = [
             {"issue": issue, "add_url": issue_filter_url([*self.chosen, issue])}
-            for issue in Issue.objects.public()
+            for issue in public_issues()
             if issue not in self.chosen
         ]
         return super().get_context_data(chosen=chosen, narrower=narrower, **kwargs)
@@ -107,9 +115,8 @@ class BriefDetailView(PageMetaMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         brief = self.object
-        more_on = Brief.objects.published().sharing_issues_with(brief).select_related("format")
         return super().get_context_data(
-            more_on=more_on[:MORE_ON_COUNT],
+            more_on=more_on(brief),
             structured_data=self.get_structured_data(),
             **kwargs,
         )
@@ -177,10 +184,11 @@ class SharedPreviewView(BriefPreviewView):
 
 
 class IssueListView(PageMetaMixin, ListView):
+    template_name = "briefs/issue_list.html"
     context_object_name = "issues"
 
     def get_queryset(self):
-        return Issue.objects.public()
+        return public_issues()
 
     def get_page_meta(self):
         return {
@@ -189,16 +197,19 @@ class IssueListView(PageMetaMixin, ListView):
         }
 
 
-class IssueDetailView(PageMetaMixin, StrictPaginationMixin, ListView):
+class IssueDetailView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
     template_name = "briefs/issue_detail.html"
     context_object_name = "briefs"
 
     def get_queryset(self):
-        self.issue = get_object_or_404(Issue.objects.public(), slug=self.kwargs["slug"])
-        return Brief.objects.published().filter(issues=self.issue).for_listing().newest_first()
+        self.issue = public_issue(self.kwargs["slug"])
+        return Brief.objects.published().filed_under_all([self.issue]).for_listing().newest_first()
+
+    def list_name(self):
+        return f"issue:{self.issue.pk}"
 
     def get_context_data(self, **kwargs):
-        top_experts = Expert.objects.most_quoted_on(self.issue)[:TOP_EXPERTS_COUNT]
+        top_experts = top_experts_on(self.issue)
         return super().get_context_data(issue=self.issue, top_experts=top_experts, **kwargs)
 
     def get_page_meta(self):

@@ -5,9 +5,11 @@ DJANGO_DEBUG=0 the site refuses to start without a real secret key and allowed h
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,11 +28,24 @@ def env_list(name):
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
+DEVELOPMENT_SECRET_KEY = "development-only-insecure-key-never-used-with-debug-off"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
-    SECRET_KEY = "development-only-insecure-key-never-used-with-debug-off"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (
+    # Django's own test of a weak key (security.W009), made a refusal to start.
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure-")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is a default or weak value; with DJANGO_DEBUG=0 it must be at least "
+        "50 random characters, for example from: "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
@@ -50,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "taggit",
+    "axes",
+    "csp",
     # experts comes before briefs: the editorial groups are set up on briefs'
     # post_migrate signal, when the permissions of both apps exist.
     "experts",
@@ -59,12 +76,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # ETags and 304s for every page; then public pages kept whole (briefs.middleware),
+    # before the middleware that a kept page does not need.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "briefs.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "briefs_site.urls"
@@ -107,7 +131,13 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Lists keep an entry per page (briefs.listings): room for a large archive's.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -128,7 +158,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The file system, with uploads of a failed save removed (briefs.storage).
+    "default": {"BACKEND": "briefs.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -143,6 +174,9 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = os.environ.get("BRIEFS_SITE_NAME", "Meridian Briefs")
 BRIEFS_PAGE_SIZE = 20
+# Keep public pages whole in the cache (briefs.middleware); off only to measure the site
+# without it (bench/pages.py).
+BRIEFS_PAGE_CACHE = env_bool("BRIEFS_PAGE_CACHE", True)
 # How long a shared preview link works unless its maker chooses otherwise (briefs.previews).
 BRIEFS_PREVIEW_HOURS = int(os.environ.get("BRIEFS_PREVIEW_HOURS", "72"))
 
@@ -172,13 +206,53 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 SESSION_COOKIE_HTTPONLY = True
+# No script of ours or the admin's reads the CSRF cookie: forms carry the token.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), in development too so that a page that would break
+# under it breaks at once. Scripts and styles come only from our own files: no inline
+# script or style, and nothing from another site. JSON-LD blocks are data, not scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in throttling (django-axes, recorded in the database). Five failed sign-ins within the
+# cool-off, from one address (whichever accounts it tries) or for one account (from whichever
+# addresses), lock further attempts from that address or for that account for 15 minutes;
+# each attempt while locked starts the 15 minutes again. Every attempt already costs a full
+# password hash. A successful sign-in clears the account's and the address's failures.
+AUTHENTICATION_BACKENDS = [
+    "briefs_site.security.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "briefs_site.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "briefs_site.security.client_ip_address"
+AXES_VERBOSE = False  # no banner in the output of every manage.py command
+# Behind a TLS proxy every request comes from the proxy: the client is the address the proxy
+# added last to X-Forwarded-For (the ones before it are whatever the client sent).
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes: failed sign-ins and lockouts (warnings), not every successful sign-in.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from briefs.sitemaps import BriefSitemap, IssueSitemap
@@ -17,7 +17,14 @@ SITEMAPS = {"briefs": BriefSitemap, "issues": IssueSitemap, "experts": ExpertSit
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of the sections' pages: an archive's briefs outgrow one sitemap's 50,000 URLs.
+    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemaps.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("experts/", include("experts.urls")),
     path("", include("briefs.urls")),
 ]

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
+from briefs.storage import RemoveFilesOfFailedSaves
+
 from .models import Expert
 
 
 @admin.register(Expert)
-class ExpertAdmin(admin.ModelAdmin):
+class ExpertAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
     list_display = ["portrait", "name", "title", "program", "quote_count"]
     list_display_links = ["portrait", "name"]
     search_fields = ["name", "title", "program"]

@@ -1,16 +1,16 @@
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from django.shortcuts import get_object_or_404
 
 from briefs.feeds import LatestBriefsFeed
+from briefs.listings import public_expert
 from briefs.models import Brief
 
-from .models import Expert, ExpertQuote
+from .models import ExpertQuote
 
 
 class ExpertBriefsFeed(LatestBriefsFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Expert.objects.public(), slug=slug)
+        return public_expert(slug)
 
     def title(self, expert):
         return f"{settings.SITE_NAME}: briefs quoting {expert.name}"

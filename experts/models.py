@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Count, Max
 from django.urls import reverse
 
-from briefs.images import GeneratedName, square_thumbnail, validate_image
+from briefs.images import GeneratedName, UploadedImageField, square_thumbnail, validate_image
 from briefs.markdown import normalize_newlines, render_markdown
 from briefs.models import AuthorOrdered, Brief, published_condition
 from briefs.slugs import unique_slug
@@ -48,7 +48,7 @@ class Expert(models.Model):
     program = models.CharField(max_length=200, blank=True)
     bio = models.TextField(blank=True, help_text="A short biography. Markdown.")
     bio_html = models.TextField(editable=False, blank=True)
-    photo = models.ImageField(
+    photo = UploadedImageField(
         upload_to=GeneratedName("experts/photos"),
         blank=True,
         validators=[validate_image],

@@ -1,21 +1,22 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView
 
+from briefs.listings import public_expert, public_experts
 from briefs.models import Brief
 from briefs.pagination import StrictPaginationMixin
 from briefs.structured_data import latest_feed
 from briefs.views import PageMetaMixin
 
-from .models import Expert, ExpertQuote
+from .models import ExpertQuote
 
 
 class ExpertListView(PageMetaMixin, StrictPaginationMixin, ListView):
+    template_name = "experts/expert_list.html"
     context_object_name = "experts"
 
     def get_queryset(self):
-        return Expert.objects.public().order_by("name")
+        return public_experts()
 
     def get_page_meta(self):
         return {"title": "Experts", "description": "The experts quoted in our briefs."}
@@ -26,7 +27,7 @@ class ExpertDetailView(PageMetaMixin, StrictPaginationMixin, ListView):
     context_object_name = "quotes"
 
     def get_queryset(self):
-        self.expert = get_object_or_404(Expert.objects.public(), slug=self.kwargs["slug"])
+        self.expert = public_expert(self.kwargs["slug"])
         return (
             ExpertQuote.objects.filter(expert=self.expert, brief__in=Brief.objects.published())
             .select_related("brief__format")

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.factories import UserFactory
@@ -11,6 +12,13 @@ def media_root(settings, tmp_path):
     """Uploads and thumbnails go to a temporary folder, never the developer's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached: the database it sees is new, and its clock may
+    stand anywhere."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

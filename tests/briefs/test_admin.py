@@ -253,7 +253,7 @@ def test_positions_follow_the_order_written_when_left_empty(editor_client):
     ]  # fmt: skip
 
 
-def test_related_link_accepts_only_http_and_https_and_one_destination(editor_client):
+def test_related_link_accepts_only_http_https_and_mailto_and_one_destination(editor_client):
     brief = BriefFactory(status=Brief.Status.DRAFT)
     other = BriefFactory(title="Other")
     for url in ("javascript:alert(1)", "ftp://example.org/file", "data:text/html,hi"):
@@ -267,7 +267,7 @@ def test_related_link_accepts_only_http_and_https_and_one_destination(editor_cli
             },
         )
         assert response.status_code == 200, url
-        assert "Enter a valid URL." in visible_text(response)
+        assert "Enter an http, https or mailto address." in visible_text(response)
     response = submit(
         editor_client,
         change_url(brief),
@@ -282,6 +282,17 @@ def test_related_link_accepts_only_http_and_https_and_one_destination(editor_cli
         response
     )
     assert not brief.related_links.exists()
+    response = submit(
+        editor_client,
+        change_url(brief),
+        **{
+            "related_links-TOTAL_FORMS": "1",
+            "related_links-0-title": "Write to the author",
+            "related_links-0-url": "mailto:author@example.org",
+        },
+    )
+    assert response.status_code == 302
+    assert brief.related_links.get().url == "mailto:author@example.org"
 
 
 def test_changelist_shows_each_state_and_filters_by_it(editor_client, now):

@@ -137,3 +137,9 @@ def test_changed_demo_password_is_not_reset_by_another_load(demo, client):
 
     assert not client.login(username="analyst", password="analyst-demo")
     assert client.login(username="analyst", password="a-private-password")
+
+
+def test_demo_lead_images_are_stored_with_their_dimensions(demo):
+    with_images = Brief.objects.exclude(lead_image="")
+    assert with_images.exists()
+    assert not with_images.filter(lead_image_width__isnull=True).exists()

@@ -145,8 +145,14 @@ def test_dry_run_reports_and_changes_nothing():
         ({"status": "live"}, "'live' is not one of draft, review, published, withdrawn"),
         ({"status": "published"}, "a published brief needs its publication time"),
         ({"publish_at": "yesterday"}, "'yesterday' is not an ISO 8601 date"),
-        ({"related": [{"title": "x", "url": "javascript:alert(1)"}]}, "not an http or https"),
-        ({"related": [{"title": "x", "url": "ftp://example.org/"}]}, "not an http or https"),
+        (
+            {"related": [{"title": "x", "url": "javascript:alert(1)"}]},
+            "not an http, https or mailto",
+        ),
+        (
+            {"related": [{"title": "x", "url": "ftp://example.org/"}]},
+            "not an http, https or mailto",
+        ),
         ({"related": [{"title": "x", "brief": "no-such-brief"}]}, "no brief has the slug"),
         (
             {"related": [{"title": "x", "url": "https://example.org", "brief": "b"}]},

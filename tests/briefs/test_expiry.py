@@ -42,7 +42,7 @@ SURFACES = [
     ("/issues/", "Gulf Diplomacy"),
     ("/experts/", "Rana Haddad"),
     ("/feeds/briefs/", "Ceasefire Talks Resume"),
-    ("/sitemap.xml", "ceasefire-talks-resume"),
+    ("/sitemap-briefs.xml", "ceasefire-talks-resume"),
     ("/search/?q=ceasefire", "Ceasefire Talks Resume"),
 ]
 

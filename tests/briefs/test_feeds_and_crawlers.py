@@ -7,6 +7,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from briefs.models import Brief
+from briefs.sitemaps import BriefSitemap
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
 from tests.pages import elements
 
@@ -96,14 +97,23 @@ def test_every_page_links_its_feeds_for_autodiscovery(client, mixed_briefs, url,
     assert [link["href"] for link in links if link.get("type") == "application/rss+xml"] == feeds
 
 
+def sitemap_urls(client):
+    """Every URL the sitemap index leads to, with its lastmod, as a crawler reads them."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    urls = {}
+    for page in ET.fromstring(index.content).findall(f"{SITEMAP}sitemap"):
+        response = client.get(page.findtext(f"{SITEMAP}loc"))
+        assert response.status_code == 200
+        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url"):
+            assert url.findtext(f"{SITEMAP}loc") not in urls
+            urls[url.findtext(f"{SITEMAP}loc")] = url.findtext(f"{SITEMAP}lastmod")
+    return urls
+
+
 def test_sitemap_lists_exactly_the_public_briefs_issues_and_experts(client, mixed_briefs):
     ExpertFactory(name="Never Quoted")
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    urls = {
-        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
-        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")
-    }
+    urls = sitemap_urls(client)
     assert set(urls) == {
         "http://testserver/briefs/public/",
         "http://testserver/issues/iran/",
@@ -112,6 +122,22 @@ def test_sitemap_lists_exactly_the_public_briefs_issues_and_experts(client, mixe
     }
     assert all(urls.values())
     assert urls["http://testserver/issues/iran/"] == mixed_briefs.publish_at.date().isoformat()
+
+
+def test_the_sitemap_index_pages_briefs_past_the_page_size(client, monkeypatch):
+    monkeypatch.setattr(BriefSitemap, "limit", 2)
+    briefs = [BriefFactory() for _ in range(5)]
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    pages = [page.findtext(f"{SITEMAP}loc") for page in index.findall(f"{SITEMAP}sitemap")]
+    assert pages[:3] == [
+        "http://testserver/sitemap-briefs.xml",
+        "http://testserver/sitemap-briefs.xml?p=2",
+        "http://testserver/sitemap-briefs.xml?p=3",
+    ]
+    assert set(sitemap_urls(client)) == {
+        f"http://testserver{brief.get_absolute_url()}" for brief in briefs
+    }
+    assert client.get("/sitemap-briefs.xml?p=4").status_code == 404
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):

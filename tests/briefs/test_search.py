@@ -266,3 +266,11 @@ def test_a_link_to_an_unpublished_brief_does_not_make_its_title_searchable(clien
     RelatedLinkFactory(brief=brief, url="https://example.org/", title="Narwhal Survey")
     assert found(client, "walrus") == []
     assert found(client, "narwhal") == ["Public Piece"]
+
+
+def test_markup_looking_text_does_not_hide_the_rest_of_a_brief(client):
+    brief = BriefFactory(title="Talks", latest_developments="Envoys met in Muscat.")
+    BriefSectionFactory(brief=brief, heading="<script or <!-- notes", body="Kharg terminal idle.")
+    RelatedLinkFactory(brief=brief, title="<style> guide to Kharg exports")
+    assert found(client, "Kharg") == ["Talks"]
+    assert found(client, "Muscat") == ["Talks"]

@@ -58,7 +58,7 @@ def test_new_photo_replaces_the_thumbnail(analyst_client):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (SimpleUploadedFile("photo.png", b"this is only text"), "Upload a valid image."),
+        (SimpleUploadedFile("photo.png", b"this is only text"), "This file is text, not an image"),
         (SimpleUploadedFile("photo.png", b""), "The submitted file is empty."),
         (image_upload("photo.bmp", "BMP"), "BMP images are not accepted"),
     ],

@@ -34,6 +34,7 @@ def test_expert_page_runs_a_fixed_number_of_queries(client, django_assert_num_qu
     expert = ExpertFactory(name="Jane Example")
     for _ in range(12):
         ExpertQuoteFactory(expert=expert)
-    # The expert, the page count, and the page of quotes with their briefs and formats.
-    with django_assert_num_queries(3):
+    # The content's version, the public experts (once per version), the page count, and the
+    # page of quotes with their briefs and formats.
+    with django_assert_num_queries(4):
         assert client.get("/experts/jane-example/").status_code == 200

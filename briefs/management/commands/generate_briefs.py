@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from briefs import search
+from briefs import freshness, search
 from briefs.models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
 from experts.models import Expert, ExpertQuote
 
@@ -88,6 +88,8 @@ class Command(BaseCommand):
         archive = Archive(random.Random(seed), timezone.make_aware(end))
         with transaction.atomic():
             archive.write(count, self.stdout)
+            # Bulk inserts send no signals: the new content's version is given here.
+            freshness.bump()
         self.stdout.write(f"Generated {count} briefs in {time.monotonic() - started:.1f} s.")
 
 
