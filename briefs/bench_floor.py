@@ -41,7 +41,7 @@ def fake_brief(n, issues, published):
         get_absolute_url=f"/briefs/brief-{n}/",
         publish_at=published,
         format=SimpleNamespace(name="Flash Brief"),
-        issues=SimpleNamespace(all=issues),
+        listed_issues=issues,
         lead_picture=None,
     )
 

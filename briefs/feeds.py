@@ -70,7 +70,7 @@ class LatestBriefsFeed(Feed):
         return max(brief.publish_at, brief.updated_at)
 
     def item_categories(self, brief):
-        return [issue.name for issue in brief.issues.all()]
+        return [issue.name for issue in brief.listed_issues]
 
 
 class IssueBriefsFeed(LatestBriefsFeed):

@@ -15,7 +15,9 @@ briefs.middleware keeps whole public pages this way.
 """
 
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from contextvars import ContextVar
 from datetime import timedelta
 
@@ -117,10 +119,11 @@ def entry_key(token, name):
 
 def remember(name, compute):
     """What `compute()` returns for the public content as it stands now: computed once per
-    content version and until the next scheduled change, then shared by every request."""
+    content version and until the next scheduled change, then shared by every request and,
+    through the cache, every process. Treat what it returns as read-only."""
     token = content_token()
     key = entry_key(token, name)
-    kept = cache.get(key)
+    kept = recall([key]).get(key)
     if kept is not None and is_valid(kept[0]):
         return kept[1]
     # The next change is found before computing: a change that happens meanwhile is then
@@ -128,4 +131,51 @@ def remember(name, compute):
     until = next_change_at()
     value = compute()
     cache.set(key, (until, value), timeout=seconds_until(until))
+    _in_process.keep(key, (until, value))
     return value
+
+
+def recall(keys):
+    """{key: (until, value)} for those of `keys` kept: in this process if it read them
+    lately, else in the shared cache (and then kept in this process too)."""
+    found = {key: entry for key in keys if (entry := _in_process.get(key)) is not None}
+    missing = [key for key in keys if key not in found]
+    for key, entry in (cache.get_many(missing) if missing else {}).items():
+        _in_process.keep(key, entry)
+        found[key] = entry
+    return found
+
+
+class RecentEntries:
+    """The entries this process read last, unpickled: under a content token they never go
+    stale, so the shared cache need not be asked again for them."""
+
+    def __init__(self, size):
+        self.size, self.entries = size, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def keep(self, key, entry):
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+_in_process = RecentEntries(size=256)
+
+
+def forget_in_process():
+    """For tests, whose databases start afresh under tokens that may repeat."""
+    _in_process.clear()

@@ -13,7 +13,15 @@ from django.http import Http404
 
 from experts.models import Expert
 
-from .freshness import content_token, entry_key, is_valid, next_change_at, remember, seconds_until
+from .freshness import (
+    content_token,
+    entry_key,
+    is_valid,
+    next_change_at,
+    recall,
+    remember,
+    seconds_until,
+)
 from .models import Brief, Issue, TaggedBrief, published_condition
 
 MORE_ON_COUNT = 4
@@ -83,6 +91,19 @@ def top_experts_on(issue):
     )
 
 
+def newest_quoting(expert, count):
+    """The ids of the newest `count` public briefs quoting the expert."""
+    return remember(
+        f"newest-quoting:{expert.pk}:{count}",
+        lambda: list(
+            Brief.objects.published()
+            .filter(pk__in=expert.quotes.values("brief_id"))
+            .newest_first()
+            .values_list("pk", flat=True)[:count]
+        ),
+    )
+
+
 def newest_first_page(name, briefs, per_page, number):
     """How many briefs the newest-first list `name` of `briefs` holds, and the sort key
     (publish_at, pk) of the first brief on page `number` (None past the end).
@@ -94,7 +115,7 @@ def newest_first_page(name, briefs, per_page, number):
     token = content_token()
     count_key = entry_key(token, f"pages:{name}:{per_page}:count")
     start_key = entry_key(token, f"pages:{name}:{per_page}:{number}")
-    kept = cache.get_many([count_key, start_key])
+    kept = recall([count_key, start_key])
     count, start = kept.get(count_key), kept.get(start_key)
     if count is not None and is_valid(count[0]):
         if start is not None:

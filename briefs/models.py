@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
-from django.urls import reverse
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -18,7 +17,7 @@ from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from .images import GeneratedName, UploadedImageField, validate_image, write_renditions
 from .markdown import normalize_newlines, render_markdown
-from .slugs import unique_slug
+from .slugs import slug_url, unique_slug
 
 
 class Format(models.Model):
@@ -67,7 +66,7 @@ class Issue(TagBase):
         return unique_slug(self, tag, fallback="issue")
 
     def get_absolute_url(self):
-        return reverse("briefs:issue", kwargs={"slug": self.slug})
+        return slug_url("briefs:issue", self.slug)
 
 
 def published_condition(path=""):
@@ -83,6 +82,15 @@ def published_condition(path=""):
     return Q(**{f"{path}status": Brief.Status.PUBLISHED, f"{path}publish_at__lte": now}) & (
         Q(**{f"{path}withdraw_at__isnull": True}) | Q(**{f"{path}withdraw_at__gt": now})
     )
+
+
+# A card's and a feed item's fields. The image's size comes with the image: without it,
+# Django would read each image file to learn it.
+LISTED_FIELDS = [
+    "title", "slug", "summary", "status", "publish_at", "withdraw_at", "updated_at",
+    "format__name", "lead_image", "lead_image_width", "lead_image_height",
+    "lead_image_renditions", "latest_developments_html",
+]  # fmt: skip
 
 
 class BriefQuerySet(models.QuerySet):
@@ -112,7 +120,13 @@ class BriefQuerySet(models.QuerySet):
         return self.order_by("-publish_at", "-pk")
 
     def for_listing(self):
-        return self.select_related("format").prefetch_related("issues")
+        """With only what a card or a feed item shows: most of a row (the text, the search
+        index) is not read. The issues come as `listed_issues`."""
+        return (
+            self.select_related("format")
+            .prefetch_related(Prefetch("issues", to_attr="listed_issues"))
+            .only(*LISTED_FIELDS)
+        )
 
 
 RENDITION_WIDTHS = [480, 800, 1200, 1600]
@@ -254,7 +268,7 @@ class Brief(models.Model):
             self._refresh_renditions()
 
     def get_absolute_url(self):
-        return reverse("briefs:detail", kwargs={"slug": self.slug})
+        return slug_url("briefs:detail", self.slug)
 
     def clean(self):
         if self.lead_image and not self.lead_image_alt.strip():
@@ -401,9 +415,10 @@ class BriefSection(AuthorOrdered):
 class RelatedLinkQuerySet(models.QuerySet):
     def visible(self):
         """Links a reader may see: a link to one of our briefs only while that brief is public."""
-        return self.filter(
-            Q(target__isnull=True) | Q(target__in=Brief.objects.published())
-        ).select_related("target")
+        # On the join to the target, not a subquery of every public brief.
+        return self.filter(Q(target__isnull=True) | published_condition("target__")).select_related(
+            "target"
+        )
 
 
 OUTSIDE_ADDRESS_ERROR = "Enter an http, https or mailto address."

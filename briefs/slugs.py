@@ -1,3 +1,7 @@
+import functools
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.text import slugify
 
 
@@ -16,3 +20,19 @@ def unique_slug(instance, source, field="slug", fallback="item"):
         slug = f"{base[: max_length - len(ending)]}{ending}"
         suffix += 1
     return slug
+
+
+# A slug that the URL patterns accept and no real slug equals: reversed once, then replaced.
+_SLUG_STANDING_IN = "slug-standing-in-0f3a9c"
+
+
+def slug_url(name, slug):
+    """reverse(name, kwargs={"slug": slug}) for the public pages' slug URLs, without resolving
+    the pattern again for each of the dozens of links on a page."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _slug_url_pattern(name, urlconf, get_script_prefix()).replace(_SLUG_STANDING_IN, slug)
+
+
+@functools.lru_cache(maxsize=64)
+def _slug_url_pattern(name, urlconf, script_prefix):
+    return reverse(name, urlconf=urlconf, kwargs={"slug": _SLUG_STANDING_IN})

@@ -52,9 +52,9 @@ class HomeView(PageMetaMixin, ListView):
         return super().get_context_data(issues=public_issues(), **kwargs)
 
 
-def issue_filter_url(issues):
+def issue_filter_url(list_url, issues):
     query = urlencode([("issue", issue.slug) for issue in issues])
-    return reverse("briefs:list") + (f"?{query}" if query else "")
+    return list_url + (f"?{query}" if query else "")
 
 
 class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
@@ -78,12 +78,17 @@ class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
         return issues
 
     def get_context_data(self, **kwargs):
+        # Reversed once: the side column links every public issue.
+        list_url = reverse("briefs:list")
         chosen = [
-            {"issue": issue, "remove_url": issue_filter_url([i for i in self.chosen if i != issue])}
+            {
+                "issue": issue,
+                "remove_url": issue_filter_url(list_url, [i for i in self.chosen if i != issue]),
+            }
             for issue in self.chosen
         ]
         narrower = [
-            {"issue": issue, "add_url": issue_filter_url([*self.chosen, issue])}
+            {"issue": issue, "add_url": issue_filter_url(list_url, [*self.chosen, issue])}
             for issue in public_issues()
             if issue not in self.chosen
         ]

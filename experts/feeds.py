@@ -1,11 +1,8 @@
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 
-from briefs.feeds import LatestBriefsFeed
-from briefs.listings import public_expert
+from briefs.feeds import FEED_LENGTH, LatestBriefsFeed
+from briefs.listings import newest_quoting, public_expert
 from briefs.models import Brief
-
-from .models import ExpertQuote
 
 
 class ExpertBriefsFeed(LatestBriefsFeed):
@@ -22,5 +19,4 @@ class ExpertBriefsFeed(LatestBriefsFeed):
         return f"The newest briefs quoting {expert.name}."
 
     def briefs(self, expert):
-        quoted = ExpertQuote.objects.filter(brief=OuterRef("pk"), expert=expert)
-        return Brief.objects.published().filter(Exists(quoted))
+        return Brief.objects.published().filter(pk__in=newest_quoting(expert, FEED_LENGTH))

@@ -2,12 +2,11 @@ from pathlib import PurePath
 
 from django.db import models
 from django.db.models import Count, Max
-from django.urls import reverse
 
 from briefs.images import GeneratedName, UploadedImageField, square_thumbnail, validate_image
 from briefs.markdown import normalize_newlines, render_markdown
 from briefs.models import AuthorOrdered, Brief, published_condition
-from briefs.slugs import unique_slug
+from briefs.slugs import slug_url, unique_slug
 
 
 class ExpertQuerySet(models.QuerySet):
@@ -77,7 +76,7 @@ class Expert(models.Model):
         self._refresh_thumbnail()
 
     def get_absolute_url(self):
-        return reverse("experts:detail", kwargs={"slug": self.slug})
+        return slug_url("experts:detail", self.slug)
 
     def _refresh_thumbnail(self):
         # After saving, when the photo has its generated name: the thumbnail is named after it,

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from briefs import freshness
 from tests.factories import UserFactory
 
 
@@ -19,6 +20,7 @@ def empty_cache():
     """Each test starts with nothing cached: the database it sees is new, and its clock may
     stand anywhere."""
     cache.clear()
+    freshness.forget_in_process()
 
 
 @pytest.fixture(autouse=True)
