@@ -105,33 +105,33 @@ def newest_quoting(expert, count):
 
 
 def newest_first_page(name, briefs, per_page, number):
-    """How many briefs the newest-first list `name` of `briefs` holds, and the sort key
-    (publish_at, pk) of the first brief on page `number` (None past the end).
+    """How many briefs the newest-first list `name` of `briefs` holds, and the ids of those
+    on page `number` (None past the end).
 
-    The first request for the list after a change walks its keys once and keeps the count
-    and every page's first key, each under its own cache key, so that a request reads two
-    small entries whatever the list's length.
+    The first request for the list after a change walks its ids once, newest first, and
+    keeps the count and each page's ids under their own cache keys: a request then reads two
+    small entries and its own twenty rows, whatever the list's length or the page's depth.
     """
     token = content_token()
-    count_key = entry_key(token, f"pages:{name}:{per_page}:count")
-    start_key = entry_key(token, f"pages:{name}:{per_page}:{number}")
-    kept = recall([count_key, start_key])
-    count, start = kept.get(count_key), kept.get(start_key)
+    count_key = entry_key(token, f"page-ids:{name}:{per_page}:count")
+    page_key = entry_key(token, f"page-ids:{name}:{per_page}:{number}")
+    kept = recall([count_key, page_key])
+    count, page = kept.get(count_key), kept.get(page_key)
     if count is not None and is_valid(count[0]):
-        if start is not None:
-            return count[1], start[1]
+        if page is not None:
+            return count[1], page[1]
         if not 0 < number <= -(-count[1] // per_page):
             return count[1], None
         # Else the page's entry was evicted on its own: work the list out again.
     until = next_change_at()
-    keys = list(briefs.order_by("-publish_at", "-pk").values_list("publish_at", "pk"))
-    starts = keys[::per_page]
+    ids = list(briefs.newest_first().values_list("pk", flat=True))
+    pages = [ids[first : first + per_page] for first in range(0, len(ids), per_page)]
     timeout = seconds_until(until)
     entries = {
-        entry_key(token, f"pages:{name}:{per_page}:{page}"): (until, start)
-        for page, start in enumerate(starts, start=1)
+        entry_key(token, f"page-ids:{name}:{per_page}:{index}"): (until, page_ids)
+        for index, page_ids in enumerate(pages, start=1)
     }
     cache.set_many(entries, timeout=timeout)
-    # The count last: a reader who finds it finds every page's start with it.
-    cache.set(count_key, (until, len(keys)), timeout=timeout)
-    return len(keys), starts[number - 1] if 0 < number <= len(starts) else None
+    # The count last: a reader who finds it finds every page with it.
+    cache.set(count_key, (until, len(ids)), timeout=timeout)
+    return len(ids), pages[number - 1] if 0 < number <= len(pages) else None

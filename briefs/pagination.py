@@ -5,6 +5,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 
 from .listings import newest_first_page
+from .models import Brief
 
 
 class StrictPaginationMixin:
@@ -33,23 +34,19 @@ class StrictPaginationMixin:
 
 
 class NewestFirstPaginator(Paginator):
-    """Pages of a newest-first list of briefs, each fetched from where it starts (the
-    briefs of that page and no others are read), with the count and the starts worked out
-    once per content version (briefs.listings)."""
+    """Pages of a newest-first list of public briefs, each read by the ids of its briefs and
+    no others, with the count and each page's ids worked out once per content version
+    (briefs.listings): no count, no offset, and no filter of the list's own per request."""
 
     def __init__(self, briefs, per_page, list_name, number):
         super().__init__(briefs, per_page)
-        self.count, self.start = newest_first_page(list_name, briefs, per_page, number)
+        self.count, self.page_ids = newest_first_page(list_name, briefs, per_page, number)
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.start is None:
-            return self._get_page(self.object_list.none(), number, self)
-        publish_at, pk = self.start
-        rows = self.object_list.filter(publish_at__lte=publish_at).exclude(
-            publish_at=publish_at, pk__gt=pk
-        )
-        return self._get_page(rows[: self.per_page], number, self)
+        # Published() again: the ids are of this content version, and the rule costs nothing.
+        rows = Brief.objects.published().filter(pk__in=self.page_ids or []).for_listing()
+        return self._get_page(rows.newest_first(), number, self)
 
 
 class NewestFirstPaginationMixin(StrictPaginationMixin):
