@@ -9,7 +9,7 @@ Redis as the cache) on 127.0.0.1:8100 against the generated archive, twice: unca
 cache off: every request renders its page and runs its queries) and cached (public pages kept
 whole, briefs.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and the SQL
 queries of a request are counted in this process: the first request after a change ("cold",
-when the lists' counts and page starts are worked out), the next ones ("warm"), and a kept
+when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
 page. The floor, measured first and last in each run, is a listing page rendered from fake
 objects with no database work (briefs/bench_floor.py); each page's throughput is given as a
 ratio to the floor of its own run, as this machine is noisy.

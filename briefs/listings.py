@@ -1,10 +1,10 @@
 """What the public lists share, worked out once per content version (briefs.freshness).
 
-Counting public briefs per issue or per expert, the length of a list and where each of its
-pages starts, the briefs "more on" a brief's issues and an issue's most quoted experts all
-walk many rows of a large archive. Their results change only when the content does or when a
+Counting public briefs per issue or per expert, the length of a list and the briefs on each of
+its pages, the briefs "more on" a brief's issues and an issue's most quoted experts all walk
+many rows of a large archive. Their results change only when the content does or when a
 scheduled time passes, so each is computed once for the content as it stands and shared by
-every request until then: a page of a list costs an indexed range of twenty rows, at any depth.
+every request until then: a page of a list then reads its twenty rows by id, at any depth.
 """
 
 from django.core.cache import cache

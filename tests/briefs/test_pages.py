@@ -174,7 +174,7 @@ def test_issue_page_runs_a_fixed_number_of_queries(client, django_assert_num_que
     issue = IssueFactory(name="Iran")
     for _ in range(count):
         BriefFactory(issues=[issue, "Russia", "Ukraine"])
-    # The content's version; once per version, the public issues, the issue's page starts
+    # The content's version; once per version, the public issues, the issue's pages
     # and its top experts; the page of briefs with formats, and their issues.
     with django_assert_num_queries(6):
         assert client.get("/issues/iran/").status_code == 200

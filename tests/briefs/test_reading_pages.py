@@ -281,7 +281,7 @@ PAGES = [
 @pytest.mark.parametrize("url", PAGES)
 def test_every_public_page_runs_a_fixed_number_of_queries(client, settings, url):
     """With the page cache off. The first request after a change works out what lists share
-    (counts, where pages start; briefs.listings), the next ones find it: both run a fixed
+    (counts, the briefs on each page; briefs.listings), the next ones find it: both run a fixed
     number of queries, at most 8, whatever the page shows."""
     settings.BRIEFS_PAGE_SIZE = 10
     settings.BRIEFS_PAGE_CACHE = False
