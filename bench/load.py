@@ -24,7 +24,6 @@ overstays its time, and in any case when it ends. It talks to 127.0.0.1 only.
 import argparse
 import http.client
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -53,7 +52,6 @@ EDITORS = 2
 READER_TIMEOUT = "10s"
 EDITOR_TIMEOUT = 60  # seconds for one admin request
 SETUP_TIMEOUT = 600  # seconds for each step that fills the database
-STARTUP_TIMEOUT = 30
 MARGIN = 60  # seconds past the run's duration before the watchdog stops everything
 
 ENVIRONMENT = {
@@ -76,6 +74,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
 
 from briefs.documents import import_documents  # noqa: E402
 from briefs.models import Brief, Issue, Revision  # noqa: E402
@@ -284,34 +283,16 @@ def edit_until(editor, deadline, run):
 # Running it
 
 
-def start_gunicorn(logs, log_file):
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "briefs_site.wsgi",
-            f"--workers={WORKERS}",
-            f"--bind={HOST}:{PORT}",
-            f"--access-logfile={logs / 'access.log'}",
-            "--access-logformat=%(s)s %(M)s %(r)s",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
+def start_site(logs, log_file):
+    return start_gunicorn(
+        f"{HOST}:{PORT}",
+        WORKERS,
+        os.environ.copy(),
+        f"--access-logfile={logs / 'access.log'}",
+        "--access-logformat=%(s)s %(M)s %(r)s",
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-
-
-def wait_until_answering(server):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode} before answering")
-        try:
-            Browser().request("GET", "/robots.txt")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT} s")
 
 
 def check_pages(paths):
@@ -321,41 +302,6 @@ def check_pages(paths):
         status, _, _ = browser.request("GET", path)
         if status != 200:
             raise RuntimeError(f"{path} answers {status}: not a page for the readers")
-
-
-def stop(process):
-    """Stop a process this script started, by its PID: gunicorn's master stops its workers."""
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def to_ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def read_wrk(output):
-    latency = {
-        share: to_ms(value, unit)
-        for share, value, unit in re.findall(
-            r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M
-        )
-    }
-    requests = re.search(r"(\d+) requests in", output)
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    socket_errors = dict(re.findall(r"(connect|read|write|timeout) (\d+)", output))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "requests": int(requests.group(1)) if requests else 0,
-        "rps": float(rps.group(1)) if rps else 0.0,
-        "latency": latency,
-        "socket errors": {kind: int(count) for kind, count in socket_errors.items()},
-        "non-2xx/3xx": int(non_2xx.group(1)) if non_2xx else 0,
-    }
 
 
 def read_access_log(path):
@@ -446,8 +392,8 @@ def main():
     watchdog.daemon = True
     watchdog.start()
     try:
-        started["gunicorn"] = start_gunicorn(logs, gunicorn_log)
-        wait_until_answering(started["gunicorn"])
+        started["gunicorn"] = start_site(logs, gunicorn_log)
+        wait_until_answering(started["gunicorn"], f"http://{HOST}:{PORT}/robots.txt")
         check_pages(paths)
         (logs / "access.log").write_text("", encoding="utf-8")  # the run's requests only
         deadline = time.monotonic() + arguments.duration

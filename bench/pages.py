@@ -17,10 +17,8 @@ ratio to the floor of its own run, as this machine is noisy.
 
 import math
 import os
-import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -35,8 +33,6 @@ WORKERS = 2
 # The brief's command. --timeout is raised from wrk's 2 s so that a slow page's requests are
 # measured instead of dropped as "timeouts" (which would make its p99 look better than it is).
 WRK = ["wrk", "-t2", "-c8", "-d10s", "--latency", "--timeout", "10s"]
-STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer before giving up
-POLL_INTERVAL = 0.2
 
 # The same environment for gunicorn and for this process's query counting.
 os.environ.update(
@@ -60,6 +56,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
 
 from briefs.models import Brief, Issue  # noqa: E402
 from experts.models import Expert  # noqa: E402
@@ -130,43 +127,6 @@ def count_queries(client, path):
     return len(statements)
 
 
-def start_gunicorn(page_cache):
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "briefs_site.wsgi",
-            f"--workers={WORKERS}",
-            f"--bind={HOST}:{PORT}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "BRIEFS_PAGE_CACHE": "1" if page_cache else "0"},
-    )
-
-
-def wait_until_answering(server):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(BASE_URL + FLOOR_PATH, timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(POLL_INTERVAL)
-    raise RuntimeError(f"gunicorn did not answer on {BASE_URL} within {STARTUP_TIMEOUT} s")
-
-
-def stop(server):
-    if server.poll() is None:
-        server.terminate()  # SIGTERM to the master, by its PID: it stops its workers
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 def warm_up(path):
     """A few requests first, so each worker has its connection and templates loaded."""
     for _ in range(2 * WORKERS):
@@ -174,24 +134,15 @@ def warm_up(path):
             assert response.status == 200, (path, response.status)
 
 
-def to_ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def run_wrk(path):
     """Requests/s, p50 and p99 in ms, and failed requests (errors, timeouts, non-2xx/3xx)."""
     output = subprocess.run(
         [*WRK, BASE_URL + path], capture_output=True, text=True, check=True, timeout=60
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = {
-        share: to_ms(value, unit)
-        for share, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-    }
-    failed = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    failed += int(non_2xx.group(1)) if non_2xx else 0
-    return {"rps": rps, "p50": latency["50"], "p99": latency["99"], "failed": failed}
+    report = read_wrk(output)
+    failed = sum(report["socket errors"].values()) + report["non-2xx/3xx"]
+    latency = report["latency"]
+    return {"rps": report["rps"], "p50": latency["50"], "p99": latency["99"], "failed": failed}
 
 
 def measure(path):
@@ -219,10 +170,15 @@ def queries_per_request(client, paths):
 def measure_run(pages, page_cache):
     """{path: wrk result} for the floor (first and last) and every page, on a fresh server."""
     cache.clear()
-    server = start_gunicorn(page_cache)
+    server = start_gunicorn(
+        f"{HOST}:{PORT}",
+        WORKERS,
+        {**os.environ, "BRIEFS_PAGE_CACHE": "1" if page_cache else "0"},
+        "--log-level=warning",
+    )
     mode = "cached" if page_cache else "uncached"
     try:
-        wait_until_answering(server)
+        wait_until_answering(server, BASE_URL + FLOOR_PATH)
         floors = [measure(FLOOR_PATH)]
         results = {}
         for _, path in pages:

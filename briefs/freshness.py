@@ -33,13 +33,13 @@ LONGEST_KEPT = timedelta(hours=24)
 _held_for_request = ContextVar("briefs_content_version", default=None)
 
 
-def soonest_change(briefs, now=None):
-    """The soonest scheduled publication or withdrawal among `briefs` after now, or None.
-    Only the few briefs with a time still to come are read: both conditions are indexed."""
-    now = now or timezone.now()
+def soonest_change():
+    """The soonest scheduled publication or withdrawal after now, or None. Only the few
+    briefs with a time still to come are read: both conditions are indexed."""
+    now = timezone.now()
     to_come = Q(publish_at__gt=now), Q(withdraw_at__gt=now)
     moments = (
-        briefs.filter(status=Brief.Status.PUBLISHED)
+        Brief.objects.filter(status=Brief.Status.PUBLISHED)
         .filter(to_come[0] | to_come[1])
         .aggregate(
             publication=Min("publish_at", filter=to_come[0]),
@@ -54,9 +54,13 @@ def current_version():
     held = _held_for_request.get()
     if held is not None:
         return held
-    row = ContentVersion.objects.filter(pk=1).values_list("token", "next_change_at").first()
-    # A database flushed by a test framework has lost the row its migration made.
-    return tuple(row) if row is not None else (bump(), next_change_at_now())
+    version = ContentVersion.objects.filter(pk=1).values_list("token", "next_change_at")
+    row = version.first()
+    if row is None:
+        # A database flushed by a test framework has lost the row its migration made.
+        bump()
+        row = version.first()
+    return tuple(row)
 
 
 def content_token():
@@ -69,7 +73,7 @@ def next_change_at():
     token, soonest = current_version()
     if soonest is None or soonest > timezone.now():
         return soonest
-    later = soonest_change(Brief.objects.all())
+    later = soonest_change()
     # Only if no save came meanwhile: a save has already worked it out for its content.
     ContentVersion.objects.filter(pk=1, token=token).update(next_change_at=later)
     if _held_for_request.get() is not None:
@@ -77,18 +81,16 @@ def next_change_at():
     return later
 
 
-def next_change_at_now():
-    return soonest_change(Brief.objects.all())
-
-
-def bump():
+def bump(schedule_changed=True):
     """A new token for a change to what the public may see; called inside the change's
-    transaction, so the token and the content it stands for commit (or vanish) together."""
-    token = uuid.uuid4().hex
-    values = {"token": token, "changed_at": timezone.now(), "next_change_at": next_change_at_now()}
+    transaction, so the token and the content it stands for commit (or vanish) together.
+    The next scheduled change is found again when a brief's times may have moved."""
+    values = {"token": uuid.uuid4().hex, "changed_at": timezone.now()}
+    if schedule_changed:
+        values["next_change_at"] = soonest_change()
     if not ContentVersion.objects.filter(pk=1).update(**values):
+        values["next_change_at"] = soonest_change()
         ContentVersion.objects.update_or_create(pk=1, defaults=values)
-    return token
 
 
 def hold_for_request():

@@ -14,12 +14,8 @@ PUBLIC_CONTENT = [Brief, BriefSection, RelatedLink, ExpertQuote, Expert, Issue, 
 
 
 def content_changed(sender, **kwargs):
-    freshness.bump()
-
-
-def issues_of_a_brief_changed(sender, action, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"}:
-        freshness.bump()
+    # Only a brief's own row holds the times at which the public content changes by itself.
+    freshness.bump(schedule_changed=sender is Brief)
 
 
 def brief_changed(sender, instance, **kwargs):
@@ -33,6 +29,7 @@ def part_changed(sender, instance, **kwargs):
 def issues_changed(sender, instance, action, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"}:
         search.reindex([instance.pk])
+        freshness.bump(schedule_changed=False)
 
 
 def name_changed(sender, instance, created, **kwargs):
@@ -52,7 +49,6 @@ def connect():
     for model in PUBLIC_CONTENT:
         post_save.connect(content_changed, sender=model)
         post_delete.connect(content_changed, sender=model)
-    m2m_changed.connect(issues_of_a_brief_changed, sender=TaggedBrief)
     post_save.connect(brief_changed, sender=Brief)
     post_delete.connect(brief_changed, sender=Brief)
     for part in (BriefSection, RelatedLink, ExpertQuote):
