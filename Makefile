@@ -5,12 +5,20 @@ BIN := $(VENV)/bin
 
 .PHONY: run test lint format bench load backup restore
 
+# The worker (publication events, docs/architecture.md) runs beside the web server and stops
+# with it; without REDIS_URL its broker is a folder of files under var/.
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	@mkdir -p var/broker var/broker-control
+	$(BIN)/celery -A briefs_site worker --beat --concurrency 1 --loglevel warning \
+		--without-mingle --without-gossip & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The import contracts first (pyproject.toml, docs/architecture.md): a second, not a test run.
 test: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # Throughput of the reading site's pages on the generated archive (bench/README.md). Not part of

@@ -3,9 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/briefs_bench .venv/bin/python bench/explain.py
 
 Prints, for each listing page, the plan and timing of the query that reads its page of
-briefs (what every request runs: the twenty ids of the page, briefs.pagination), then of the
+briefs (what every request runs: the twenty ids of the page, briefs.public.pagination), then of the
 walks that find each list's pages and the public counts (run once per content version,
-briefs.listings).
+briefs.public.listings).
 """
 
 import os
@@ -26,7 +26,8 @@ PER_PAGE = 20
 
 
 def page_rows(briefs, number):
-    """The query a page of `briefs` runs: its briefs by id, as briefs.pagination reads them."""
+    """The query a page of `briefs` runs: its briefs by id, as briefs.public.pagination reads
+    them."""
     ids = list(briefs.values_list("pk", flat=True)[(number - 1) * PER_PAGE :][:PER_PAGE])
     return Brief.objects.published().filter(pk__in=ids).for_listing().newest_first()
 

@@ -74,9 +74,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
 
-from briefs.documents import import_documents  # noqa: E402
+from bench.serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
+from briefs.interchange.documents import import_documents  # noqa: E402
 from briefs.models import Brief, Issue, Revision  # noqa: E402
 from experts.models import Expert  # noqa: E402
 from tests.pages import form_fields  # noqa: E402

@@ -7,11 +7,11 @@
 Runs the site as production does (gunicorn, 2 workers, debug off, collected static files,
 Redis as the cache) on 127.0.0.1:8100 against the generated archive, twice: uncached (the page
 cache off: every request renders its page and runs its queries) and cached (public pages kept
-whole, briefs.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and the SQL
-queries of a request are counted in this process: the first request after a change ("cold",
-when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
+whole, briefs.public.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and
+the SQL queries of a request are counted in this process: the first request after a change
+("cold", when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
 page. The floor, measured first and last in each run, is a listing page rendered from fake
-objects with no database work (briefs/bench_floor.py); each page's throughput is given as a
+objects with no database work (bench/floor.py); each page's throughput is given as a
 ratio to the floor of its own run, as this machine is noisy.
 """
 
@@ -56,8 +56,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
 
+from bench.serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
 from briefs.models import Brief, Issue  # noqa: E402
 from experts.models import Expert  # noqa: E402
 

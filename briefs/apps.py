@@ -8,7 +8,7 @@ class BriefsConfig(AppConfig):
 
     def ready(self):
         from . import signals
-        from .roles import ensure_editorial_groups
+        from .editorial.roles import ensure_editorial_groups
 
         signals.connect()
 

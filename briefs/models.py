@@ -15,9 +15,11 @@ from django.utils.timesince import timesince
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
-from .images import GeneratedName, UploadedImageField, validate_image, write_renditions
-from .markdown import normalize_newlines, render_markdown
-from .slugs import slug_url, unique_slug
+from common.images import GeneratedName, UploadedImageField, validate_image, write_renditions
+from common.markdown import normalize_newlines, render_markdown
+from common.ordering import AuthorOrdered
+from common.publication import Status, published_condition
+from common.slugs import slug_url, unique_slug
 
 
 class Format(models.Model):
@@ -67,21 +69,6 @@ class Issue(TagBase):
 
     def get_absolute_url(self):
         return slug_url("briefs:issue", self.slug)
-
-
-def published_condition(path=""):
-    """The publication rule, as a condition on the brief found at `path` (a lookup path
-    ending in "__", or "" for the brief itself): approved for publication, its time has
-    come, and its withdrawal time (if it has one) has not. "Now" is the application's clock,
-    not the database's, so tests can move it.
-
-    Queries that count across many briefs (issues, experts) use it on a join, which is far
-    cheaper than `__in=Brief.objects.published()`; everything else uses published().
-    """
-    now = timezone.now()
-    return Q(**{f"{path}status": Brief.Status.PUBLISHED, f"{path}publish_at__lte": now}) & (
-        Q(**{f"{path}withdraw_at__isnull": True}) | Q(**{f"{path}withdraw_at__gt": now})
-    )
 
 
 # A card's and a feed item's fields. The image's size comes with the image: without it,
@@ -154,11 +141,8 @@ def local_time_label(moment):
 
 
 class Brief(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published (or scheduled)"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    # The states of the publication rule (common.publication), as Brief.Status.
+    Status = Status
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -225,10 +209,10 @@ class Brief(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The number of the brief's latest revision (briefs.revisions): a form that was opened at
-    # an older one would overwrite someone else's work, so it is refused.
+    # The number of the brief's latest revision (briefs.editorial.revisions): a form that was
+    # opened at an older one would overwrite someone else's work, so it is refused.
     version = models.PositiveIntegerField(default=0, editable=False)
-    # Written by briefs.search whenever the brief or its parts change.
+    # Written by briefs.public.search whenever the brief or its parts change.
     search_vector = SearchVectorField(null=True, editable=False)
     search_document = models.TextField(blank=True, editable=False)
 
@@ -240,7 +224,7 @@ class Brief(models.Model):
         indexes = [
             # Public lists newest first, read backwards: (publish_at, id) is their order.
             models.Index(fields=["status", "publish_at", "id"], name="brief_public_order"),
-            # The next withdrawal to come (briefs.freshness): few briefs have one.
+            # The next withdrawal to come (briefs.public.freshness): few briefs have one.
             models.Index(
                 fields=["withdraw_at"],
                 name="brief_withdraw_at",
@@ -262,7 +246,7 @@ class Brief(models.Model):
         if not self.lead_image:
             self.lead_image_renditions = {}
         # One transaction with the renditions' update: the content version changes with the
-        # save (briefs.freshness), and no reader may cache the brief between the two.
+        # save (briefs.public.freshness), and no reader may cache the brief between the two.
         with transaction.atomic():
             super().save(*args, **kwargs)
             self._refresh_renditions()
@@ -369,27 +353,6 @@ class TaggedBrief(ItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_issue_per_brief")
         ]
-
-
-class AuthorOrdered(models.Model):
-    """Rows kept in the order the author gave them; new rows without a position go last."""
-
-    position = models.PositiveIntegerField("order", null=True, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = [F("position").asc(nulls_last=True), "pk"]
-
-
-def renumber(rows):
-    """Give author-ordered rows the positions 1, 2, 3... in their current order."""
-    changed = []
-    for position, row in enumerate(rows, start=1):
-        if row.position != position:
-            row.position = position
-            changed.append(row)
-    if changed:
-        type(changed[0]).objects.bulk_update(changed, ["position"])
 
 
 class BriefSection(AuthorOrdered):
@@ -513,7 +476,8 @@ class RelatedLink(AuthorOrdered):
         return self.target.get_absolute_url() if self.target_id else self.url
 
 
-# The editorial workflow (briefs.workflow, briefs.revisions, briefs.previews)
+# The editorial workflow (briefs.editorial.workflow, briefs.editorial.revisions,
+# briefs.public.previews)
 
 
 class Transition(models.Model):
@@ -588,7 +552,7 @@ class PreviewLinkQuerySet(models.QuerySet):
 
 class PreviewLink(models.Model):
     """A shared preview of an unpublished brief for a reviewer without an account. The
-    address carries a signed id (briefs.previews); the row says whether it still works."""
+    address carries a signed id (briefs.public.previews); the row says whether it still works."""
 
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="preview_links")
     created_by = models.ForeignKey(
@@ -643,7 +607,7 @@ class EditingSession(models.Model):
 
 class ContentVersion(models.Model):
     """One row whose token changes, in the same transaction, with every change to what the
-    public may see (briefs.freshness): cached pages and lists are kept under it, so a save
+    public may see (briefs.public.freshness): cached pages and lists are kept under it, so a save
     is never served stale by any process, whatever the cache backend. With it, the next time
     the public content changes by itself (a scheduled publication or withdrawal)."""
 

@@ -1,13 +1,13 @@
 """Keep what is derived from the content current: any change to what a brief says re-indexes
 the brief, and any change to what the public may see gives the content a new version, under
-which cached pages and lists are kept (briefs.freshness)."""
+which cached pages and lists are kept (briefs.public.freshness)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from experts.models import Expert, ExpertQuote
 
-from . import freshness, search
 from .models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
+from .public import freshness, search
 
 # Everything a public page, feed or sitemap shows comes from these.
 PUBLIC_CONTENT = [Brief, BriefSection, RelatedLink, ExpertQuote, Expert, Issue, Format, TaggedBrief]

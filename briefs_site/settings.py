@@ -69,18 +69,21 @@ INSTALLED_APPS = [
     "csp",
     # experts comes before briefs: the editorial groups are set up on briefs'
     # post_migrate signal, when the permissions of both apps exist.
+    "events",
     "experts",
     "briefs",
+    # The benchmark's tools (generate_briefs, the floor page): above briefs, never imported by it.
+    "bench",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    # ETags and 304s for every page; then public pages kept whole (briefs.middleware),
+    # ETags and 304s for every page; then public pages kept whole (briefs.public.middleware),
     # before the middleware that a kept page does not need.
     "django.middleware.http.ConditionalGetMiddleware",
-    "briefs.middleware.PublicPageCacheMiddleware",
+    "briefs.public.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,7 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "briefs.context_processors.site",
+                "briefs.public.context_processors.site",
             ],
         },
     },
@@ -134,7 +137,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # Lists keep an entry per page (briefs.listings): room for a large archive's.
+            # Lists keep an entry per page (briefs.public.listings): room for a large archive's.
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
@@ -158,8 +161,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
-    # The file system, with uploads of a failed save removed (briefs.storage).
-    "default": {"BACKEND": "briefs.storage.MediaStorage"},
+    # The file system, with uploads of a failed save removed (common.storage).
+    "default": {"BACKEND": "common.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -174,10 +177,10 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = os.environ.get("BRIEFS_SITE_NAME", "Meridian Briefs")
 BRIEFS_PAGE_SIZE = 20
-# Keep public pages whole in the cache (briefs.middleware); off only to measure the site
+# Keep public pages whole in the cache (briefs.public.middleware); off only to measure the site
 # without it (bench/pages.py).
 BRIEFS_PAGE_CACHE = env_bool("BRIEFS_PAGE_CACHE", True)
-# How long a shared preview link works unless its maker chooses otherwise (briefs.previews).
+# How long a shared preview link works unless its maker chooses otherwise (briefs.public.previews).
 BRIEFS_PREVIEW_HOURS = int(os.environ.get("BRIEFS_PREVIEW_HOURS", "72"))
 
 EMAIL_BACKEND = os.environ.get(
@@ -256,3 +259,39 @@ LOGGING = {
     # django-axes: failed sign-ins and lockouts (warnings), not every successful sign-in.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Publication events (events/): written with each public change, handed to these handlers by
+# the worker (`celery -A briefs_site worker -B`, started by `make run`) or by
+# `manage.py dispatch_events`.
+EVENT_HANDLERS = ["events.handlers.record_activity"]
+# Redis in production. Without REDIS_URL (development) the broker is a folder of files
+# (kombu's filesystem transport), so `make run` needs no server.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "filesystem://"
+    _BROKER_FOLDER = str(BASE_DIR / "var" / "broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _BROKER_FOLDER,
+        "data_folder_out": _BROKER_FOLDER,
+        "control_folder": str(BASE_DIR / "var" / "broker-control"),
+    }
+else:
+    # Longer than the ETA horizon (events.outbox), so no message waiting for its time is
+    # handed out twice (https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when done, and given back if its worker dies: nothing is lost.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A save never waits long for a queue that is down: the sweep takes the event instead.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_TIMEZONE = "UTC"
+# The sweep hands over whatever is due and unhandled: scheduled events, retries, and anything
+# a stopped worker missed.
+EVENTS_SWEEP_SECONDS = float(os.environ.get("BRIEFS_EVENTS_SWEEP_SECONDS", "2"))
+CELERY_BEAT_SCHEDULE = {
+    "sweep-due-events": {"task": "events.tasks.sweep", "schedule": EVENTS_SWEEP_SECONDS}
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")

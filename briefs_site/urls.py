@@ -6,8 +6,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from briefs.sitemaps import BriefSitemap, IssueSitemap
-from experts.sitemaps import ExpertSitemap
+from briefs.public.sitemaps import BriefSitemap, ExpertSitemap, IssueSitemap
 
 admin.site.site_header = f"{settings.SITE_NAME} authoring"
 admin.site.site_title = settings.SITE_NAME
@@ -25,15 +24,15 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
-    path("experts/", include("experts.urls")),
-    path("", include("briefs.urls")),
+    path("experts/", include("briefs.public.expert_urls")),
+    path("", include("briefs.public.urls")),
 ]
 
 # Uploaded photos are served by the web server in production; runserver serves them here.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# The benchmark's floor (see briefs/bench_floor.py): only when `make bench` asks for it.
+# The benchmark's floor (see bench/floor.py): only when `make bench` asks for it.
 if os.environ.get("BRIEFS_BENCHMARK_FLOOR") == "1":
-    from briefs.bench_floor import floor
+    from bench.floor import floor
 
     urlpatterns += [path("_bench/floor/", floor)]

@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
-from briefs.storage import RemoveFilesOfFailedSaves
-
-from .models import Expert
+from common.storage import RemoveFilesOfFailedSaves
+from experts.models import Expert
 
 
 @admin.register(Expert)

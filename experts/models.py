@@ -3,10 +3,11 @@ from pathlib import PurePath
 from django.db import models
 from django.db.models import Count, Max
 
-from briefs.images import GeneratedName, UploadedImageField, square_thumbnail, validate_image
-from briefs.markdown import normalize_newlines, render_markdown
-from briefs.models import AuthorOrdered, Brief, published_condition
-from briefs.slugs import slug_url, unique_slug
+from common.images import GeneratedName, UploadedImageField, square_thumbnail, validate_image
+from common.markdown import normalize_newlines, render_markdown
+from common.ordering import AuthorOrdered
+from common.publication import published_condition
+from common.slugs import slug_url, unique_slug
 
 
 class ExpertQuerySet(models.QuerySet):
@@ -17,14 +18,6 @@ class ExpertQuerySet(models.QuerySet):
         return self.annotate(
             public_quote_count=Count("quotes", filter=public),
             latest_quoted_at=Max("quotes__brief__publish_at", filter=public),
-        )
-
-    def most_quoted_on(self, issue):
-        """Experts by the number of their quotes in public briefs filed under `issue`."""
-        return (
-            self.filter(quotes__brief__in=Brief.objects.published().filter(issues=issue))
-            .annotate(quotes_on_issue=Count("quotes"))
-            .order_by("-quotes_on_issue", "name")
         )
 
     def public(self):

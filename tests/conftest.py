@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from briefs import freshness
+from briefs.public import freshness
 from tests.factories import UserFactory
 
 

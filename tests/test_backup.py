@@ -21,9 +21,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from briefs.documents import export_documents
+from briefs.editorial.roles import ensure_editorial_groups
+from briefs.interchange.documents import export_documents
 from briefs.models import Brief, Format, PreviewLink, Revision, Transition
-from briefs.roles import ensure_editorial_groups
 from experts.models import Expert
 from tests.pages import card_titles, elements, visible_text
 

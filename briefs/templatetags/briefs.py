@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from briefs.search import highlighted as highlight_snippet
+from briefs.public.search import highlighted as highlight_snippet
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Caching that is never wrong: with public pages kept whole (briefs.middleware), a save
+"""Caching that is never wrong: with public pages kept whole (briefs.public.middleware), a save
 shows on the very next request everywhere, and a scheduled time is kept to the second.
 
 Each test runs with the local-memory cache and with Redis (REDIS_URL's backend, the

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from briefs.documents import DocumentError, export_documents, import_documents
+from briefs.interchange.documents import DocumentError, export_documents, import_documents
 from briefs.models import Brief, Issue, RelatedLink
 from experts.models import Expert, ExpertQuote
 from tests.factories import BriefFactory, ExpertQuoteFactory, RelatedLinkFactory

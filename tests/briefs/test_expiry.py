@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from briefs.documents import export_documents, import_documents
+from briefs.interchange.documents import export_documents, import_documents
 from briefs.models import Brief
 from tests.briefs.test_admin import submit
 from tests.factories import BriefFactory, ExpertQuoteFactory, RelatedLinkFactory

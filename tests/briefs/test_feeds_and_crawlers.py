@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from briefs.models import Brief
-from briefs.sitemaps import BriefSitemap
+from briefs.public.sitemaps import BriefSitemap
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
 from tests.pages import elements
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from briefs.markdown import render_markdown
+from common.markdown import render_markdown
 from tests.factories import BriefFactory, BriefSectionFactory, ExpertQuoteFactory
 from tests.pages import parse
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
-from briefs.documents import import_documents
+from briefs.interchange.documents import import_documents
 from briefs.models import Brief
 from tests.factories import (
     BriefFactory,

@@ -19,9 +19,9 @@ from django.utils.formats import date_format
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefs.documents import brief_to_document, documents_queryset
+from briefs.interchange.documents import brief_to_document, documents_queryset
+from briefs.interchange.plaintext import ParseError, parse_brief
 from briefs.models import Brief, Issue
-from briefs.plaintext import ParseError, parse_brief
 from experts.models import Expert, ExpertQuote
 from tests.factories import BriefFactory, IssueFactory, RelatedLinkFactory, UserFactory
 from tests.pages import elements, form_fields, visible_text

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from briefs.models import Brief, PreviewLink
-from briefs.previews import make_token
+from briefs.public.previews import make_token
 from tests.factories import BriefFactory, RelatedLinkFactory, UserFactory
 from tests.pages import elements, form_fields, visible_text
 

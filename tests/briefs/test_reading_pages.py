@@ -281,8 +281,8 @@ PAGES = [
 @pytest.mark.parametrize("url", PAGES)
 def test_every_public_page_runs_a_fixed_number_of_queries(client, settings, url):
     """With the page cache off. The first request after a change works out what lists share
-    (counts, the briefs on each page; briefs.listings), the next ones find it: both run a fixed
-    number of queries, at most 8, whatever the page shows."""
+    (counts, the briefs on each page; briefs.public.listings), the next ones find it: both run a
+    fixed number of queries, at most 8, whatever the page shows."""
     settings.BRIEFS_PAGE_SIZE = 10
     settings.BRIEFS_PAGE_CACHE = False
     counted = []

@@ -3,9 +3,9 @@
 import pytest
 from django.test import Client
 
-from briefs.documents import import_documents
+from briefs.editorial.revisions import inline_diff
+from briefs.interchange.documents import import_documents
 from briefs.models import Brief
-from briefs.revisions import inline_diff
 from tests.briefs.test_admin import change_url, new_brief_fields, submit
 from tests.pages import elements, visible_text
 

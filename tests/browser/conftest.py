@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
-from briefs.roles import ROLE_PERMISSIONS, ensure_editorial_groups
+from briefs.editorial.roles import ROLE_PERMISSIONS, ensure_editorial_groups
 
 # Playwright's sync API keeps an asyncio loop running in this thread; Django's ORM would
 # otherwise refuse to run here (SynchronousOnlyOperation), though every call stays sync.

@@ -21,8 +21,9 @@ from django.db import DatabaseError, connection
 from django.test import Client
 from django.utils import timezone
 
-from briefs import search
-from briefs.documents import export_documents
+from briefs.editorial.revisions import snapshot
+from briefs.editorial.roles import ensure_editorial_groups
+from briefs.interchange.documents import export_documents
 from briefs.models import (
     Brief,
     BriefSection,
@@ -33,8 +34,7 @@ from briefs.models import (
     TaggedBrief,
     Transition,
 )
-from briefs.revisions import snapshot
-from briefs.roles import ensure_editorial_groups
+from briefs.public import search
 from experts.models import Expert, ExpertQuote
 from tests.briefs.test_reading_pages import png
 from tests.factories import ExpertFactory, IssueFactory, UserFactory

@@ -31,12 +31,12 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from PIL import Image
 
-from briefs import search
-from briefs.documents import DocumentError, check_documents
+from briefs.editorial.revisions import record_revision
+from briefs.interchange.documents import DocumentError, check_documents
 from briefs.models import Brief, BriefSection, Issue, RelatedLink, validate_outside_address
-from briefs.previews import share_preview
-from briefs.revisions import record_revision
-from briefs.search import clean_query
+from briefs.public import search
+from briefs.public.previews import share_preview
+from briefs.public.search import clean_query
 from experts.models import Expert, ExpertQuote
 from tests.briefs.test_admin import submit
 from tests.factories import BriefFactory, FormatFactory, UserFactory
@@ -274,7 +274,7 @@ def corpus(django_db_setup, django_db_blocker, tmp_path_factory):
         editor = UserFactory(username="corpus-editor", is_superuser=True)
         planted = []
         # Indexed once at the end, as after a bulk load, rather than at every part's save.
-        with mock.patch("briefs.search.reindex"):
+        with mock.patch("briefs.public.search.reindex"):
             for payload in PAYLOADS:
                 planted.append(plant(payload, editor, planted[0].brief if planted else None))
         search.reindex([item.brief.pk for item in planted])

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from briefs.previews import make_token, share_preview
+from briefs.public.previews import make_token, share_preview
 from tests.factories import BriefFactory, ExpertQuoteFactory
 from tests.pages import visible_text
 from tests.security.payloads import unsafe_parts

@@ -1,8 +1,9 @@
-"""`manage.py backup_site`: the database and the uploaded files in one archive (briefs.backup)."""
+"""`manage.py backup_site`: the database and the uploaded files in one archive
+(briefs.interchange.backup)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from briefs.backup import BackupError, create_backup
+from briefs.interchange.backup import BackupError, create_backup
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from briefs.documents import export_documents
+from briefs.interchange.documents import export_documents
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from briefs.documents import DocumentError, import_documents
-from briefs.plaintext import ParseError, UnknownIssues, decode_text, import_text
+from briefs.interchange.documents import DocumentError, import_documents
+from briefs.interchange.plaintext import ParseError, UnknownIssues, decode_text, import_text
 
 SUFFIXES = {".json", ".txt"}
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from briefs.documents import import_documents
+from briefs.interchange.documents import import_documents
 from briefs.models import Brief, Issue
 from experts.models import Expert
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from briefs import search
 from briefs.models import Brief
+from briefs.public import search
 
 BATCH = 500
 

@@ -1,8 +1,9 @@
-"""`manage.py restore_site ARCHIVE`: put back what `backup_site` saved (briefs.backup)."""
+"""`manage.py restore_site ARCHIVE`: put back what `backup_site` saved
+(briefs.interchange.backup)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from briefs.backup import BackupError, describe_counts, restore_backup
+from briefs.interchange.backup import BackupError, describe_counts, restore_backup
 
 
 class Command(BaseCommand):

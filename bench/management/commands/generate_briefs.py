@@ -1,0 +1,252 @@
+"""A deterministic synthetic archive for benchmarks: `generate_briefs --count N --seed S`.
+
+Rows are written with bulk inserts, and their HTML and search text are built here rather than
+by saving each brief (which renders Markdown and indexes one brief at a time): generated
+paragraphs are plain words, so `<p>` around each is what the Markdown renderer would make.
+"""
+
+import itertools
+import random
+import time
+from datetime import datetime, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from briefs.models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
+from briefs.public import freshness, search
+from experts.models import Expert, ExpertQuote
+
+BATCH = 2000
+INDEX_BATCH = 10_000
+ISSUE_COUNT, EXPERT_COUNT = 40, 200
+TOP_ISSUE_SHARE = 0.25
+
+ISSUE_NAMES = [
+    "Iran", "Russia", "Ukraine", "China", "North Korea", "Sanctions", "Cyber", "Energy",
+    "Arms Control", "Middle East", "Terrorism", "Economic Security", "Israel", "Syria", "Iraq",
+    "Lebanon", "Yemen", "Turkey", "Gulf States", "Afghanistan", "Pakistan", "India", "Taiwan",
+    "Japan", "South Korea", "Europe", "NATO", "Baltic States", "Belarus", "Caucasus",
+    "Central Asia", "Africa", "Latin America", "Venezuela", "Nuclear Proliferation", "Drones",
+    "Maritime Security", "Illicit Finance", "Disinformation", "Space",
+]  # fmt: skip
+FIRST_NAMES = [
+    "Ada", "Bram", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hamid", "Ines", "Jonas",
+    "Kaveh", "Lena", "Mateo", "Noor", "Oskar", "Priya", "Quentin", "Rana", "Soren", "Talia",
+]  # fmt: skip
+LAST_NAMES = [
+    "Abbott", "Brenner", "Castell", "Darrow", "Eskandari", "Falk", "Gallo", "Haddad", "Iverson",
+    "Jaffe",
+]  # fmt: skip
+PLACES = [
+    "Tehran", "Moscow", "Kyiv", "Beijing", "Pyongyang", "Minsk", "Damascus", "Baghdad", "Ankara",
+    "Riyadh", "Doha", "Kabul", "Islamabad", "Taipei", "Brussels", "Caracas", "Gomel", "Kazan",
+]  # fmt: skip
+SUBJECTS = [
+    "drone", "missile", "tanker", "refinery", "sanctions", "militia", "shipyard", "pipeline",
+    "reactor", "satellite", "cyberattack", "exercise", "summit", "election", "currency",
+    "embargo", "factory", "convoy", "border", "treaty",
+]  # fmt: skip
+VERBS = [
+    "expands", "tests", "deploys", "restricts", "targets", "announces", "suspends", "accelerates",
+    "resumes", "funds",
+]  # fmt: skip
+WORDS = [
+    "the", "of", "and", "to", "in", "a", "that", "for", "on", "with", "as", "by", "officials",
+    "said", "analysts", "reported", "week", "new", "government", "military", "forces", "support",
+    "program", "production", "supply", "regional", "security", "policy", "pressure", "strategy",
+    "capability", "deterrence", "alliance", "economy", "finance", "network", "enforcement",
+    "intelligence", "assessment", "response", "partners", "agreement", "pressure", "campaign",
+    "strike", "launch", "shipment", "components", "engines", "electronics", "brokers",
+    "intermediaries", "evasion", "registry", "flag", "insurance", "logistics", "depot", "front",
+    "lines", "infrastructure", "grid", "port", "airfield", "facility", "plant", "assembly",
+    "workforce", "budget", "revenue", "exports", "imports", "oil", "gas", "uranium", "enrichment",
+    "inspectors",
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Add N synthetic briefs, with experts, issues, quotes and links, for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--until",
+            help="Last day of the five years of dates, YYYY-MM-DD (default: today).",
+        )
+
+    def handle(self, *args, count, seed, until=None, **options):
+        if count < 1:
+            raise CommandError("--count must be at least 1.")
+        if Brief.objects.filter(slug__startswith="generated-").exists():
+            raise CommandError("This database already has generated briefs; use a fresh one.")
+        started = time.monotonic()
+        end = datetime.fromisoformat(until) if until else timezone.localtime().replace(tzinfo=None)
+        archive = Archive(random.Random(seed), timezone.make_aware(end))
+        with transaction.atomic():
+            archive.write(count, self.stdout)
+            # Bulk inserts send no signals: the new content's version is given here.
+            freshness.bump()
+        self.stdout.write(f"Generated {count} briefs in {time.monotonic() - started:.1f} s.")
+
+
+class Archive:
+    def __init__(self, rng, end):
+        self.rng, self.end = rng, end
+        self.formats = list(Format.objects.all())
+        self.vocabulary = WORDS + SUBJECTS + synthetic_words(rng, 5000)
+        self.cumulative = list(
+            itertools.accumulate(1 / rank for rank in range(1, len(self.vocabulary) + 1))
+        )
+
+    def sentence(self, words):
+        # Word frequencies fall off as in real prose (Zipf): a few words are everywhere and
+        # most are rare, so a search for a topic word finds some briefs, not nearly all.
+        text = " ".join(self.rng.choices(self.vocabulary, cum_weights=self.cumulative, k=words))
+        place = self.rng.choice(PLACES) if self.rng.random() < 0.2 else "The"
+        return f"{place} {text}."
+
+    def paragraph(self):
+        return " ".join(
+            self.sentence(self.rng.randint(8, 16)) for _ in range(self.rng.randint(3, 5))
+        )
+
+    def write(self, count, out):
+        issues = Issue.objects.bulk_create(
+            Issue(name=name, slug=slugify(name), description=f"Briefs on {name}.")
+            for name in ISSUE_NAMES[:ISSUE_COUNT]
+        )
+        experts = Expert.objects.bulk_create(
+            Expert(
+                name=f"{first} {last}",
+                slug=slugify(f"{first} {last}"),
+                title=self.rng.choice(["Senior Fellow", "Research Fellow", "Director"]),
+            )
+            for first, last in list(
+                zip(
+                    FIRST_NAMES * 10,
+                    [name for name in LAST_NAMES for _ in FIRST_NAMES],
+                    strict=True,
+                )
+            )[:EXPERT_COUNT]
+        )
+        # Popularity falls off with rank; the top issue is on about a quarter of the briefs.
+        others, weights = issues[1:], [1 / rank for rank in range(1, len(issues))]
+        written, brief_ids = 0, []
+        while written < count:
+            size = min(BATCH, count - written)
+            brief_ids += self.write_batch(written, size, issues[0], others, weights, experts)
+            written += size
+            out.write(f"  {written} briefs written")
+        if connection.vendor == "postgresql":
+            # Fresh statistics, or the planner takes the new tables for empty ones.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE briefs_brief, briefs_taggedbrief, experts_expertquote")
+        index = search.backend()
+        for start in range(0, len(brief_ids), INDEX_BATCH):
+            index.write_from_columns(brief_ids[start : start + INDEX_BATCH])
+        out.write(f"  {len(brief_ids)} briefs indexed for search")
+
+    def write_batch(self, offset, size, top_issue, others, weights, experts):
+        rng, five_years = self.rng, timedelta(days=5 * 365)
+        briefs, parts = [], []
+        for number in range(offset, offset + size):
+            place, subject = rng.choice(PLACES), rng.choice(SUBJECTS)
+            title = f"{place} {rng.choice(VERBS)} {subject} plans, report {number}"
+            paragraphs = [self.paragraph() for _ in range(rng.randint(3, 8))]
+            roll = rng.random()
+            status, publish_at = Brief.Status.PUBLISHED, self.end - rng.random() * five_years
+            if roll < 0.03:
+                status = Brief.Status.DRAFT
+            elif roll < 0.04:
+                status = Brief.Status.REVIEW
+            elif roll < 0.06:
+                publish_at = self.end + timedelta(days=rng.randint(1, 30))
+            chosen = {top_issue} if rng.random() < TOP_ISSUE_SHARE else set()
+            issue_count = rng.randint(2, 5)
+            while len(chosen) < issue_count:
+                chosen.add(rng.choices(others, weights)[0])
+            quotes = [(rng.choice(experts), self.sentence(20)) for _ in range(2)]
+            sections = [(f"{subject.title()} outlook", paragraphs[2:])]
+            links = [
+                f"{rng.choice(PLACES)} and the {rng.choice(SUBJECTS)} question" for _ in range(3)
+            ]
+            document = "\n".join(
+                [
+                    *paragraphs[:2],
+                    *(text for _, text in quotes),
+                    sections[0][0],
+                    *paragraphs[2:],
+                    *links,
+                ]
+            )
+            briefs.append(
+                Brief(
+                    title=title,
+                    slug=f"generated-{slugify(title)}",
+                    format=rng.choice(self.formats),
+                    summary=self.sentence(18),
+                    latest_developments="\n\n".join(paragraphs[:2]),
+                    latest_developments_html=as_html(paragraphs[:2]),
+                    status=status,
+                    publish_at=publish_at,
+                    search_document=document,
+                )
+            )
+            parts.append((chosen, quotes, sections, links))
+        briefs = Brief.objects.bulk_create(briefs)
+        tags, quote_rows, section_rows, link_rows = [], [], [], []
+        for brief, (chosen, quotes, sections, links) in zip(briefs, parts, strict=True):
+            tags += [TaggedBrief(content_object=brief, tag=issue) for issue in chosen]
+            quote_rows += [
+                ExpertQuote(
+                    brief=brief,
+                    expert=expert,
+                    text=text,
+                    text_html=as_html([text]),
+                    expert_title=expert.title,
+                    position=position,
+                )  # fmt: skip
+                for position, (expert, text) in enumerate(quotes, start=1)
+            ]
+            section_rows += [
+                BriefSection(
+                    brief=brief,
+                    heading=heading,
+                    body="\n\n".join(body),
+                    body_html=as_html(body),
+                    position=1,
+                )  # fmt: skip
+                for heading, body in sections
+            ]
+            link_rows += [
+                RelatedLink(
+                    brief=brief,
+                    position=position,
+                    title=title,
+                    byline="Flash Brief",
+                    url=f"https://example.org/analysis/{brief.pk}-{position}",
+                )  # fmt: skip
+                for position, title in enumerate(links, start=1)
+            ]
+        TaggedBrief.objects.bulk_create(tags)
+        ExpertQuote.objects.bulk_create(quote_rows)
+        BriefSection.objects.bulk_create(section_rows)
+        RelatedLink.objects.bulk_create(link_rows)
+        return [brief.pk for brief in briefs]
+
+
+def synthetic_words(rng, count):
+    """Pronounceable made-up words, a long tail of rare terms."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    words = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def as_html(paragraphs):
+    return "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)

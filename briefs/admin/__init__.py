@@ -1,0 +1,429 @@
+import json
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db import models
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+
+from common.ordering import renumber
+from common.storage import RemoveFilesOfFailedSaves
+from experts.models import ExpertQuote
+
+from ..editorial.revisions import compare, keep_baseline, record_revision
+from ..editorial.roles import can_publish
+from ..editorial.workflow import comment_needed, record_transition
+from ..models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink
+from ..public.previews import duration_label, link_durations
+from .calendar import calendar_urls
+from .previews import preview_urls
+from .revisions import revision_urls
+from .text_import import text_import_urls
+
+# Someone who opened a brief's form this recently may still be editing it.
+EDITING_WINDOW = timedelta(minutes=10)
+
+# Briefs an analyst may still change or delete: once approved, a brief is the editors'.
+ANALYST_EDITABLE = {Brief.Status.DRAFT, Brief.Status.REVIEW}
+ANALYST_STATUS_CHOICES = [
+    (Brief.Status.DRAFT, Brief.Status.DRAFT.label),
+    (Brief.Status.REVIEW, "In review (submit to the editors)"),
+]
+
+
+def analyst_may_edit(request, brief):
+    return brief is None or can_publish(request.user) or brief.status in ANALYST_EDITABLE
+
+
+def publication_change(brief):
+    """How an admin save changed what the public sees, in words for the history."""
+    if brief.state == "scheduled":
+        return brief.state_label
+    return {
+        "published": "Published",
+        "withdrawn": "Withdrawn",
+        "review": "Submitted for review",
+        "draft": "Set to draft",
+    }[brief.state]
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("published", "Published"),
+            ("expired", "Expired"),
+            ("withdrawn", "Withdrawn"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "scheduled":
+                return queryset.scheduled()
+            case "published":
+                return queryset.published()
+            case "expired":
+                return queryset.expired()
+            case "draft" | "review" | "withdrawn" as status:
+                return queryset.filter(status=status)
+        return queryset
+
+
+class IssueFilter(admin.SimpleListFilter):
+    title = "issue"
+    parameter_name = "issue"
+
+    def lookups(self, request, model_admin):
+        return Issue.objects.values_list("slug", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(issues__slug=self.value())
+        return queryset
+
+
+class BriefChildInline:
+    """Quotes, sections and links follow the brief: editable exactly when the brief is."""
+
+    extra_on_add = 1
+    fk_name = "brief"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else self.extra_on_add
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and analyst_may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and analyst_may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and analyst_may_edit(request, obj)
+
+
+class ExpertQuoteInline(BriefChildInline, admin.StackedInline):
+    model = ExpertQuote
+    verbose_name_plural = "Expert Analysis"
+    autocomplete_fields = ["expert"]
+    fields = ["expert", "expert_title", "text", "position"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 5})}}
+
+
+class BriefSectionInline(BriefChildInline, admin.StackedInline):
+    model = BriefSection
+    verbose_name_plural = "Further sections"
+    extra_on_add = 0
+    fields = ["heading", "body", "position"]
+
+
+class RelatedLinkInline(BriefChildInline, admin.StackedInline):
+    model = RelatedLink
+    verbose_name_plural = "Related links"
+    autocomplete_fields = ["target"]
+    fields = [("title", "byline"), ("url", "target"), "position"]
+    # An address typed without a scheme is taken as https, as Django 6 will do by default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class BriefAdminForm(forms.ModelForm):
+    # Issues are chosen from the curated list (new ones are added under Issues), so a typo
+    # never files a brief under a new, empty issue.
+    issues = forms.ModelMultipleChoiceField(
+        queryset=Issue.objects.all(),
+        required=False,
+        widget=FilteredSelectMultiple("issues", is_stacked=False),
+    )
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=Brief._meta.get_field("summary").help_text,
+    )
+    workflow_comment = forms.CharField(
+        label="Comment for the history",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Kept in the brief's history with this save. Required when sending a brief back "
+            "to draft or withdrawing it."
+        ),
+    )
+    # The revision the form was opened at: saving over a newer one would lose someone's work.
+    edit_base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    # Set by BriefAdmin.get_form for the person filling the form in.
+    user_can_publish = False
+
+    class Meta:
+        model = Brief
+        fields = [
+            "title", "slug", "format", "summary", "lead_image", "lead_image_alt",
+            "lead_image_caption", "lead_image_credit", "latest_developments", "issues", "status",
+            "publish_at", "withdraw_at",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edit_base_version"].initial = self.instance.version
+        # The brief as it stood before this form changes it (clean() runs before the
+        # instance takes the new values): the workflow records the move from here.
+        self.previous_state = self.instance.state if self.instance.pk else ""
+        self.previous_publish_at = self.instance.publish_at
+        self.conflict = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._refuse_stale_edit(cleaned.get("edit_base_version"))
+        new_state = self._state_after(cleaned)
+        reason = new_state and comment_needed(self.previous_state, new_state, self.user_can_publish)
+        if reason and not cleaned.get("workflow_comment", "").strip():
+            self.add_error("workflow_comment", reason)
+        return cleaned
+
+    def _refuse_stale_edit(self, base_version):
+        if base_version is None:
+            return
+        # Locked until this save commits, so two saves at once cannot both pass.
+        current = (
+            Brief.objects.select_for_update()
+            .values_list("version", flat=True)
+            .get(pk=self.instance.pk)
+        )
+        if base_version == current:
+            return
+        self.conflict = EditConflict(self.instance, base_version, current)
+        # Saving again after reading the conflict keeps this person's version, on purpose.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("edit_base_version")] = str(current)
+        raise forms.ValidationError(
+            "Someone else saved this brief after you opened it. Your changes are not saved "
+            "yet: they are still in the form below. Compare them with what changed, then save "
+            "again to keep your version.",
+            code="edit_conflict",
+        )
+
+    def _state_after(self, cleaned):
+        status = cleaned.get("status", self.instance.status)
+        if not status:
+            return None
+        publish_at = cleaned.get("publish_at", self.instance.publish_at)
+        withdraw_at = cleaned.get("withdraw_at", self.instance.withdraw_at)
+        if status == Brief.Status.PUBLISHED and publish_at is None:
+            publish_at = timezone.now()
+        return Brief(status=status, publish_at=publish_at, withdraw_at=withdraw_at).state
+
+
+class EditConflict:
+    """What happened to a brief between the revision a form was opened at and now."""
+
+    def __init__(self, brief, base_version, current_version):
+        revisions = {
+            revision.number: revision
+            for revision in brief.revisions.filter(
+                number__gte=base_version, number__lte=current_version
+            ).select_related("user")
+        }
+        self.saves = [revisions[n] for n in sorted(revisions) if n > base_version]
+        base, latest = revisions.get(base_version), revisions.get(current_version)
+        self.changes = compare(base.document, latest.document) if base and latest else []
+
+
+@admin.register(Brief)
+class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
+    form = BriefAdminForm
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "format", "summary"]}),
+        (
+            "Lead image",
+            {
+                "fields": [
+                    "lead_image",
+                    "lead_image_alt",
+                    ("lead_image_caption", "lead_image_credit"),
+                ],  # fmt: skip
+                "description": "Optional. Shown under the title, and as a thumbnail in lists.",
+            },
+        ),
+        (None, {"fields": ["latest_developments"]}),
+        ("Issues", {"fields": ["issues"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "status",
+                    "publish_at",
+                    "withdraw_at",
+                    "workflow_comment",
+                    "edit_base_version",
+                ],  # fmt: skip
+            },
+        ),
+    ]
+    # The change form template places the inlines after this many fieldsets: reading order.
+    fieldsets_before_inlines = 3
+    inlines = [ExpertQuoteInline, BriefSectionInline, RelatedLinkInline]
+    list_display = ["title", "format", "state_display", "publish_time"]
+    list_filter = [StateFilter, "format", IssueFilter, "publish_at"]
+    list_select_related = ["format"]
+    date_hierarchy = "publish_at"
+    search_fields = ["title", "slug", "summary", "latest_developments", "quotes__expert__name"]
+    save_on_top = True
+
+    class Media:
+        css = {"all": ["briefs/admin.css"]}
+
+    @admin.display(description="State", ordering="status")
+    def state_display(self, brief):
+        return format_html('<span class="brief-state {}">{}</span>', brief.state, brief.state_label)
+
+    @admin.display(description=f"Publish at ({settings.TIME_ZONE})", ordering="publish_at")
+    def publish_time(self, brief):
+        if brief.publish_at is None:
+            return "—"
+        return date_format(timezone.localtime(brief.publish_at), "N j, Y, P")
+
+    def get_urls(self):
+        # Ours first: the admin's "<object_id>/" pattern would take their paths.
+        return (
+            text_import_urls(self)
+            + calendar_urls(self)
+            + preview_urls(self)
+            + revision_urls(self)
+            + super().get_urls()
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user_can_publish = can_publish(request.user)
+        return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["fieldsets_before_inlines"] = self.fieldsets_before_inlines
+        if obj is not None:
+            context["transitions"] = obj.transitions.select_related("user")
+            context["revision_count"] = obj.revisions.count()
+            context["others_editing"] = self._note_editing(request, obj)
+            context["time_zone"] = settings.TIME_ZONE
+            context["preview_links"] = obj.preview_links.select_related("created_by")
+            context["preview_durations"] = [
+                (hours, duration_label(hours), hours == settings.BRIEFS_PREVIEW_HOURS)
+                for hours in link_durations()
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Before the form is made, so that it opens at the baseline revision.
+        brief = self.get_object(request, object_id) if request.method == "GET" else None
+        if brief is not None:
+            keep_baseline(brief)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _note_editing(self, request, brief):
+        """Remember that this person has the brief open; say who else had it open lately."""
+        now = timezone.now()
+        EditingSession.objects.update_or_create(
+            brief=brief, user=request.user, defaults={"opened_at": now}
+        )
+        return (
+            EditingSession.objects.filter(brief=brief, opened_at__gte=now - EDITING_WINDOW)
+            .exclude(user=request.user)
+            .select_related("user")
+            .order_by("-opened_at")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = []
+        if obj is not None and obj.was_published:
+            readonly.append("slug")
+        if not can_publish(request.user):
+            readonly += ["publish_at", "withdraw_at"]
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.was_published:
+            return {}
+        return {"slug": ("title",)}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "status" and not can_publish(request.user):
+            # A crafted POST with any other status fails validation like a bad choice would.
+            field.choices = ANALYST_STATUS_CHOICES
+            field.help_text = "An editor publishes or schedules the brief once it is in review."
+        if db_field.name in {"publish_at", "withdraw_at"}:
+            field.label = f"{field.label.capitalize()} ({settings.TIME_ZONE})"
+        return field
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and analyst_may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and analyst_may_edit(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        brief = form.instance
+        for rows in (brief.quotes.all(), brief.sections.all(), brief.related_links.all()):
+            renumber(rows)
+        comment = form.cleaned_data["workflow_comment"].strip()
+        move = record_transition(
+            brief,
+            request.user,
+            form.previous_state,
+            previous_publish_at=form.previous_publish_at,
+            comment=comment,
+            request=request,
+        )
+        record_revision(brief, request.user, note=comment or (move.description if move else ""))
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if not add and not {"status", "publish_at"} & set(form.changed_data):
+            return message
+        if add and form.instance.status == Brief.Status.DRAFT:
+            return message
+        # A plain-text entry, so the history says "Scheduled for ..." in the site's time.
+        details = LogEntry(change_message=json.dumps(message)).get_change_message()
+        return f"{publication_change(form.instance)}. {details}"
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "public_briefs", "all_briefs"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ["name", "slug", "description"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_public_counts()
+            .annotate(brief_count=Count("tagged_briefs", distinct=True))
+            .order_by("name")
+        )
+
+    @admin.display(description="Public briefs", ordering="public_brief_count")
+    def public_briefs(self, issue):
+        return issue.public_brief_count
+
+    @admin.display(description="All briefs", ordering="brief_count")
+    def all_briefs(self, issue):
+        return issue.brief_count
+
+
+@admin.register(Format)
+class FormatAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    list_editable = ["position"]

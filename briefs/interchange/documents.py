@@ -1,0 +1,425 @@
+"""Brief documents: the one JSON shape in which a brief leaves or enters the system.
+
+The shape is the product doc's ("Brief documents"). Import checks a whole batch before it
+writes anything and reports every problem with where it is, so a bad file loses nothing
+and a good one needs no second try.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.text import slugify
+
+from experts.models import Expert, ExpertQuote
+
+from ..editorial import revisions, workflow
+from ..models import Brief, BriefSection, Format, RelatedLink, validate_outside_address
+from ..public import search
+
+KEYS = {
+    "title",
+    "slug",
+    "format",
+    "status",
+    "publish_at",
+    "withdraw_at",
+    "summary",
+    "latest_developments",
+    "quotes",
+    "sections",
+    "related",
+    "issues",
+}
+QUOTE_KEYS = {"expert", "expert_title", "text"}
+SECTION_KEYS = {"heading", "body"}
+RELATED_KEYS = {"title", "byline", "url", "brief"}
+STATUSES = [choice.value for choice in Brief.Status]
+
+
+class DocumentError(Exception):
+    """One or more problems in a batch of brief documents, each saying where it is."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    changes: dict = field(default_factory=dict)
+
+
+def squash_spaces(text):
+    return " ".join(text.split())
+
+
+# Export
+
+
+def documents_queryset():
+    return (
+        Brief.objects.select_related("format")
+        .prefetch_related(
+            "issues",
+            Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
+            "sections",
+            Prefetch("related_links", queryset=RelatedLink.objects.select_related("target")),
+        )
+        .order_by("pk")
+    )
+
+
+def brief_to_document(brief):
+    document = {
+        "title": brief.title,
+        "slug": brief.slug,
+        "format": brief.format.name,
+        "status": brief.status,
+        "publish_at": timezone.localtime(brief.publish_at).isoformat()
+        if brief.publish_at
+        else None,
+        "summary": brief.summary,
+        "latest_developments": brief.latest_developments,
+        "quotes": [
+            {"expert": quote.expert.name, "expert_title": quote.expert_title, "text": quote.text}
+            for quote in brief.quotes.all()
+        ],
+        "sections": [
+            {"heading": section.heading, "body": section.body} for section in brief.sections.all()
+        ],
+        "related": [_related_to_document(link) for link in brief.related_links.all()],
+        "issues": [issue.name for issue in sorted(brief.issues.all())],
+    }
+    if brief.withdraw_at:
+        document["withdraw_at"] = timezone.localtime(brief.withdraw_at).isoformat()
+    return document
+
+
+def _related_to_document(link):
+    document = {"title": link.title, "byline": link.byline}
+    if link.target_id:
+        document["brief"] = link.target.slug
+    elif link.url:
+        document["url"] = link.url
+    return document
+
+
+def export_documents():
+    return [brief_to_document(brief) for brief in documents_queryset()]
+
+
+# Import
+
+
+class _Checker:
+    """Reads raw documents into clean ones, collecting every problem on the way."""
+
+    def __init__(self):
+        self.problems = []
+        self.formats = {fmt.name.casefold(): fmt for fmt in Format.objects.all()}
+
+    def problem(self, where, message):
+        self.problems.append(f"{where}: {message}")
+
+    def text(self, data, key, where, *, required=False, max_length=None, default=""):
+        value = data.get(key, default)
+        if value is None and not required:
+            return default
+        if not isinstance(value, str):
+            self.problem(f"{where}.{key}", f"expected text, found {type(value).__name__}")
+            return default
+        if required and not value.strip():
+            self.problem(f"{where}.{key}", "is required and may not be empty")
+        if max_length and len(value) > max_length:
+            self.problem(f"{where}.{key}", f"is {len(value)} characters; the limit is {max_length}")
+        return value
+
+    def items(self, data, key, where, allowed_keys):
+        value = data.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(f"{where}.{key}", f"expected a list, found {type(value).__name__}")
+            return []
+        rows = []
+        for index, row in enumerate(value):
+            row_where = f"{where}.{key}[{index}]"
+            if self.object(row, row_where, allowed_keys):
+                rows.append((row_where, row))
+        return rows
+
+    def object(self, data, where, allowed_keys):
+        if not isinstance(data, dict):
+            self.problem(where, f"expected an object, found {type(data).__name__}")
+            return False
+        for key in sorted(set(data) - allowed_keys):
+            self.problem(where, f"unknown key {key!r} (known: {', '.join(sorted(allowed_keys))})")
+        return True
+
+    def document(self, data, where):
+        if not self.object(data, where, KEYS):
+            return None
+        title = squash_spaces(self.text(data, "title", where, required=True, max_length=200))
+        where = f"{where} ({title!r})" if title else where
+        slug = self.text(data, "slug", where, max_length=200) or slugify(title)
+        try:
+            validate_slug(slug)
+        except ValidationError:
+            if title:
+                self.problem(f"{where}.slug", f"{slug!r} is not a slug (letters, digits, hyphens)")
+        format_name = squash_spaces(self.text(data, "format", where, required=True))
+        fmt = self.formats.get(format_name.casefold())
+        if format_name and fmt is None:
+            known = ", ".join(f.name for f in self.formats.values())
+            self.problem(f"{where}.format", f"unknown format {format_name!r} (known: {known})")
+        status = data.get("status", Brief.Status.DRAFT)
+        if status not in STATUSES:
+            self.problem(f"{where}.status", f"{status!r} is not one of {', '.join(STATUSES)}")
+        publish_at = self.datetime(data, "publish_at", where)
+        if status == Brief.Status.PUBLISHED and publish_at is None:
+            self.problem(f"{where}.publish_at", "a published brief needs its publication time")
+        withdraw_at = self.datetime(data, "withdraw_at", where)
+        if withdraw_at and publish_at and withdraw_at <= publish_at:
+            self.problem(f"{where}.withdraw_at", "must come after publish_at")
+        return {
+            "title": title,
+            "slug": slug,
+            "format": fmt,
+            "status": status,
+            "publish_at": publish_at,
+            "withdraw_at": withdraw_at,
+            "summary": self.text(data, "summary", where),
+            "latest_developments": self.text(data, "latest_developments", where, required=True),
+            "quotes": [
+                self.quote(row, row_where)
+                for row_where, row in self.items(data, "quotes", where, QUOTE_KEYS)
+            ],
+            "sections": [
+                {
+                    "heading": squash_spaces(
+                        self.text(row, "heading", row_where, required=True, max_length=200)
+                    ),
+                    "body": self.text(row, "body", row_where, required=True),
+                }
+                for row_where, row in self.items(data, "sections", where, SECTION_KEYS)
+            ],
+            "related": [
+                self.related(row, row_where)
+                for row_where, row in self.items(data, "related", where, RELATED_KEYS)
+            ],
+            "issues": self.issues(data, where),
+        }
+
+    def datetime(self, data, key, where):
+        value = data.get(key)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            self.problem(
+                f"{where}.{key}",
+                f"{value!r} is not an ISO 8601 date and time such as 2023-08-03T09:00:00-04:00",
+            )
+            return None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+    def quote(self, data, where):
+        return {
+            "expert": squash_spaces(
+                self.text(data, "expert", where, required=True, max_length=200)
+            ),
+            "expert_title": squash_spaces(self.text(data, "expert_title", where, max_length=200)),
+            "text": self.text(data, "text", where, required=True),
+        }
+
+    def related(self, data, where):
+        link = {
+            "title": squash_spaces(self.text(data, "title", where, required=True, max_length=300)),
+            "byline": squash_spaces(self.text(data, "byline", where, max_length=200)),
+            "url": self.text(data, "url", where, max_length=500).strip(),
+            "brief": self.text(data, "brief", where).strip(),
+        }
+        if link["url"] and link["brief"]:
+            self.problem(where, "give either url or brief, not both")
+        if link["url"]:
+            try:
+                validate_outside_address(link["url"])
+            except ValidationError:
+                self.problem(
+                    f"{where}.url", f"{link['url']!r} is not an http, https or mailto address"
+                )
+        return link
+
+    def issues(self, data, where):
+        value = data.get("issues", [])
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            self.problem(f"{where}.issues", "expected a list of issue names")
+            return []
+        names = {}
+        for name in value:
+            name = squash_spaces(name)
+            if not name:
+                self.problem(f"{where}.issues", "an issue name is empty")
+            elif len(name) > 100:
+                self.problem(f"{where}.issues", f"{name[:40]!r}... is longer than 100 characters")
+            else:
+                names.setdefault(name.casefold(), name)
+        return list(names.values())
+
+
+def check_documents(raw):
+    """Clean documents from parsed JSON (one object or a list), or DocumentError."""
+    checker = _Checker()
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise DocumentError(["expected a brief document (an object) or a list of them"])
+    documents = [checker.document(data, f"brief {index + 1}") for index, data in enumerate(raw)]
+    slugs = [document["slug"] for document in documents if document]
+    for slug in {slug for slug in slugs if slugs.count(slug) > 1}:
+        checker.problem(f"slug {slug!r}", "appears more than once in this batch")
+    known = set(slugs) | set(
+        Brief.objects.filter(slug__in=_link_targets(documents)).values_list("slug", flat=True)
+    )
+    for index, document in enumerate(documents):
+        for position, link in enumerate(document["related"] if document else []):
+            if link["brief"] and link["brief"] not in known:
+                where = f"brief {index + 1} ({document['title']!r}).related[{position}].brief"
+                checker.problem(where, f"no brief has the slug {link['brief']!r}")
+    if checker.problems:
+        raise DocumentError(checker.problems)
+    return documents
+
+
+def _link_targets(documents):
+    return {
+        link["brief"]
+        for document in documents
+        if document
+        for link in document["related"]
+        if link["brief"]
+    }
+
+
+def _comparable(document):
+    """A clean document in export form, to tell what an import would change."""
+    comparable = dict(document)
+    comparable["format"] = document["format"].name
+    for key in ("publish_at", "withdraw_at"):
+        moment = document[key]
+        comparable[key] = timezone.localtime(moment).isoformat() if moment else None
+    comparable["related"] = [
+        {key: value for key, value in link.items() if value or key in {"title", "byline"}}
+        for link in document["related"]
+    ]
+    comparable["issues"] = sorted(document["issues"], key=str.casefold)
+    return comparable
+
+
+def import_documents(raw, *, dry_run=False, user=None):
+    """Create or update briefs from documents, matched by slug; all of them or none. Each
+    brief written gets a revision, and a transition when its state changed."""
+    documents = check_documents(raw)
+    existing = {
+        brief.slug: brief
+        for brief in documents_queryset().filter(slug__in=[d["slug"] for d in documents])
+    }
+    report = ImportReport()
+    to_write = []
+    for document in documents:
+        slug = document["slug"]
+        new = _comparable(document)
+        if slug not in existing:
+            report.created.append(slug)
+        else:
+            old = brief_to_document(existing[slug])
+            if {key: old.get(key) for key in new} == _with_quote_titles(new, old):
+                report.unchanged.append(slug)
+                continue
+            report.updated.append(slug)
+            report.changes[slug] = sorted(key for key in new if old.get(key) != new[key])
+        to_write.append(document)
+    if not dry_run:
+        with transaction.atomic():
+            states_before = {
+                brief.slug: (brief.state, brief.publish_at) for brief in existing.values()
+            }
+            briefs = {document["slug"]: _save_brief(document) for document in to_write}
+            for document in to_write:
+                save_related_links(briefs[document["slug"]], document["related"])
+            # Related links are bulk-created, which sends no signal to the search index.
+            search.reindex([brief.pk for brief in briefs.values()])
+            for slug, brief in briefs.items():
+                state, publish_at = states_before.get(slug, ("", None))
+                workflow.record_transition(brief, user, state, previous_publish_at=publish_at)
+                revisions.record_revision(brief, user, note="Imported")
+    return report
+
+
+def _with_quote_titles(new, old):
+    """A quote imported without a title takes the one already stored: not a change."""
+    quotes = []
+    for index, quote in enumerate(new["quotes"]):
+        if not quote["expert_title"] and index < len(old["quotes"]):
+            quote = {**quote, "expert_title": old["quotes"][index]["expert_title"]}
+        quotes.append(quote)
+    return {**new, "quotes": quotes}
+
+
+def _save_brief(document):
+    brief = Brief.objects.filter(slug=document["slug"]).first() or Brief(slug=document["slug"])
+    fields = ("title", "format", "status", "publish_at", "withdraw_at", "summary")
+    for key in (*fields, "latest_developments"):
+        setattr(brief, key, document[key])
+    brief.save()
+    brief.quotes.all().delete()
+    brief.sections.all().delete()
+    for position, quote in enumerate(document["quotes"], start=1):
+        ExpertQuote(
+            brief=brief,
+            expert=expert_named(quote["expert"], quote["expert_title"]),
+            expert_title=quote["expert_title"],
+            text=quote["text"],
+            position=position,
+        ).save()
+    for position, section in enumerate(document["sections"], start=1):
+        BriefSection(brief=brief, position=position, **section).save()
+    brief.issues.set(document["issues"])
+    return brief
+
+
+def expert_named(name, title):
+    expert = Expert.objects.filter(name__iexact=name).first()
+    if expert is None:
+        expert = Expert(name=name, title=title)
+        expert.save()
+    return expert
+
+
+def save_related_links(brief, links):
+    brief.related_links.all().delete()
+    targets = Brief.objects.in_bulk(
+        [link["brief"] for link in links if link["brief"]], field_name="slug"
+    )
+    RelatedLink.objects.bulk_create(
+        RelatedLink(
+            brief=brief,
+            position=position,
+            title=link["title"],
+            byline=link["byline"],
+            url=link["url"],
+            target=targets.get(link["brief"]),
+        )
+        for position, link in enumerate(links, start=1)
+    )

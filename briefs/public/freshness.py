@@ -1,0 +1,183 @@
+"""Caching that is never wrong.
+
+What the public may see changes in two ways only: a save (of a brief, its parts, an issue,
+an expert, a format), or the clock passing a scheduled time (a brief's `publish_at`, or its
+`withdraw_at`). So everything cached for the public is kept under
+
+- the content version's token, which every save changes in its own transaction (one row,
+  `ContentVersion`, read with one query per request): a save is seen by the very next
+  request, in every process, whatever the cache backend; and
+- the next scheduled change, kept in the same row: an entry is valid only until the next
+  brief is due to appear or leave, so a scheduled brief appears at its time, cache or no cache.
+
+`remember()` keeps derived data (counts, page boundaries, short lists) this way, and
+briefs.public.middleware keeps whole public pages this way.
+"""
+
+import hashlib
+import threading
+import uuid
+from collections import OrderedDict
+from contextvars import ContextVar
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from ..models import Brief, ContentVersion
+
+# Nothing is kept longer than this, so entries of old versions leave the cache by themselves.
+LONGEST_KEPT = timedelta(hours=24)
+
+_held_for_request = ContextVar("briefs_content_version", default=None)
+
+
+def soonest_change():
+    """The soonest scheduled publication or withdrawal after now, or None. Only the few
+    briefs with a time still to come are read: both conditions are indexed."""
+    now = timezone.now()
+    to_come = Q(publish_at__gt=now), Q(withdraw_at__gt=now)
+    moments = (
+        Brief.objects.filter(status=Brief.Status.PUBLISHED)
+        .filter(to_come[0] | to_come[1])
+        .aggregate(
+            publication=Min("publish_at", filter=to_come[0]),
+            withdrawal=Min("withdraw_at", filter=to_come[1]),
+        )
+    )
+    return min((moment for moment in moments.values() if moment is not None), default=None)
+
+
+def current_version():
+    """(token, next change) of the content as it stands; within a request, read once."""
+    held = _held_for_request.get()
+    if held is not None:
+        return held
+    version = ContentVersion.objects.filter(pk=1).values_list("token", "next_change_at")
+    row = version.first()
+    if row is None:
+        # A database flushed by a test framework has lost the row its migration made.
+        bump()
+        row = version.first()
+    return tuple(row)
+
+
+def content_token():
+    return current_version()[0]
+
+
+def next_change_at():
+    """When what the public sees next changes by itself, or None. Once that moment has
+    passed, the one after it is found and kept in the row for every process."""
+    token, soonest = current_version()
+    if soonest is None or soonest > timezone.now():
+        return soonest
+    later = soonest_change()
+    # Only if no save came meanwhile: a save has already worked it out for its content.
+    ContentVersion.objects.filter(pk=1, token=token).update(next_change_at=later)
+    if _held_for_request.get() is not None:
+        _held_for_request.set((token, later))
+    return later
+
+
+def bump(schedule_changed=True):
+    """A new token for a change to what the public may see; called inside the change's
+    transaction, so the token and the content it stands for commit (or vanish) together.
+    The next scheduled change is found again when a brief's times may have moved."""
+    values = {"token": uuid.uuid4().hex, "changed_at": timezone.now()}
+    if schedule_changed:
+        values["next_change_at"] = soonest_change()
+    if not ContentVersion.objects.filter(pk=1).update(**values):
+        values["next_change_at"] = soonest_change()
+        ContentVersion.objects.update_or_create(pk=1, defaults=values)
+
+
+def hold_for_request():
+    """Read the version once for a request; returns what lets it go at the request's end."""
+    return _held_for_request.set(current_version())
+
+
+def let_go(held):
+    _held_for_request.reset(held)
+
+
+def seconds_until(moment):
+    """How long an entry valid until `moment` may be kept (at least a second)."""
+    longest = LONGEST_KEPT.total_seconds()
+    if moment is None:
+        return longest
+    return max(1, min(longest, (moment - timezone.now()).total_seconds()))
+
+
+def is_valid(until):
+    return until is None or timezone.now() < until
+
+
+def entry_key(token, name):
+    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    return f"briefs:{token}:{digest}"
+
+
+def remember(name, compute):
+    """What `compute()` returns for the public content as it stands now: computed once per
+    content version and until the next scheduled change, then shared by every request and,
+    through the cache, every process. Treat what it returns as read-only."""
+    token = content_token()
+    key = entry_key(token, name)
+    kept = recall([key]).get(key)
+    if kept is not None and is_valid(kept[0]):
+        return kept[1]
+    # The next change is found before computing: a change that happens meanwhile is then
+    # already past, and the value is computed again on the next request.
+    until = next_change_at()
+    value = compute()
+    cache.set(key, (until, value), timeout=seconds_until(until))
+    _in_process.keep(key, (until, value))
+    return value
+
+
+def recall(keys):
+    """{key: (until, value)} for those of `keys` kept: in this process if it read them
+    lately, else in the shared cache (and then kept in this process too)."""
+    found = {key: entry for key in keys if (entry := _in_process.get(key)) is not None}
+    missing = [key for key in keys if key not in found]
+    for key, entry in (cache.get_many(missing) if missing else {}).items():
+        _in_process.keep(key, entry)
+        found[key] = entry
+    return found
+
+
+class RecentEntries:
+    """The entries this process read last, unpickled: under a content token they never go
+    stale, so the shared cache need not be asked again for them."""
+
+    def __init__(self, size):
+        self.size, self.entries = size, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def keep(self, key, entry):
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+_in_process = RecentEntries(size=256)
+
+
+def forget_in_process():
+    """For tests, whose databases start afresh under tokens that may repeat."""
+    _in_process.clear()

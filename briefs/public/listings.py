@@ -1,0 +1,147 @@
+"""What the public lists share, worked out once per content version (briefs.public.freshness).
+
+Counting public briefs per issue or per expert, the length of a list and the briefs on each of
+its pages, the briefs "more on" a brief's issues and an issue's most quoted experts all walk
+many rows of a large archive. Their results change only when the content does or when a
+scheduled time passes, so each is computed once for the content as it stands and shared by
+every request until then: a page of a list then reads its twenty rows by id, at any depth.
+"""
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.http import Http404
+
+from common.publication import published_condition
+from experts.models import Expert
+
+from ..models import Brief, Issue, TaggedBrief
+from .freshness import (
+    content_token,
+    entry_key,
+    is_valid,
+    next_change_at,
+    recall,
+    remember,
+    seconds_until,
+)
+
+MORE_ON_COUNT = 4
+TOP_EXPERTS_COUNT = 5
+
+
+def public_issues():
+    """Every issue with a public brief, by name, with `public_brief_count` and
+    `latest_publish_at`."""
+    return remember("public-issues", lambda: list(Issue.objects.public()))
+
+
+def public_issue(slug):
+    for issue in public_issues():
+        if issue.slug == slug:
+            return issue
+    raise Http404("No such issue.")
+
+
+def public_issues_in_order(slugs):
+    """The public issues with these slugs, in their order; None when one is not public."""
+    if not slugs:
+        return []
+    by_slug = {issue.slug: issue for issue in public_issues()}
+    if not all(slug in by_slug for slug in slugs):
+        return None
+    return [by_slug[slug] for slug in slugs]
+
+
+def public_experts():
+    """Every expert quoted in a public brief, by name, with `public_quote_count` and
+    `latest_quoted_at`."""
+    return remember("public-experts", lambda: list(Expert.objects.public().order_by("name")))
+
+
+def public_expert(slug):
+    for expert in public_experts():
+        if expert.slug == slug:
+            return expert
+    raise Http404("No such expert.")
+
+
+def more_on(brief):
+    """Other public briefs sharing the brief's issues: most issues in common first, then the
+    newest. Ranked on the narrow issue rows alone, then the few winners are read whole."""
+
+    def compute():
+        ranked = list(
+            TaggedBrief.objects.filter(tag__in=brief.issues.all())
+            .filter(published_condition("content_object__"))
+            .exclude(content_object=brief)
+            .values("content_object")
+            .annotate(in_common=Count("pk"), newest=Max("content_object__publish_at"))
+            .order_by("-in_common", "-newest", "-content_object")
+            .values_list("content_object", flat=True)[:MORE_ON_COUNT]
+        )
+        found = Brief.objects.select_related("format").in_bulk(ranked)
+        return [found[pk] for pk in ranked]
+
+    return remember(f"more-on:{brief.pk}", compute)
+
+
+def most_quoted_on(issue):
+    """Experts by the number of their quotes in public briefs filed under `issue`."""
+    return (
+        Expert.objects.filter(quotes__brief__in=Brief.objects.published().filter(issues=issue))
+        .annotate(quotes_on_issue=Count("quotes"))
+        .order_by("-quotes_on_issue", "name")
+    )
+
+
+def top_experts_on(issue):
+    return remember(
+        f"top-experts:{issue.pk}",
+        lambda: list(most_quoted_on(issue)[:TOP_EXPERTS_COUNT]),
+    )
+
+
+def newest_quoting(expert, count):
+    """The ids of the newest `count` public briefs quoting the expert."""
+    return remember(
+        f"newest-quoting:{expert.pk}:{count}",
+        lambda: list(
+            Brief.objects.published()
+            .filter(pk__in=expert.quotes.values("brief_id"))
+            .newest_first()
+            .values_list("pk", flat=True)[:count]
+        ),
+    )
+
+
+def newest_first_page(name, briefs, per_page, number):
+    """How many briefs the newest-first list `name` of `briefs` holds, and the ids of those
+    on page `number` (None past the end).
+
+    The first request for the list after a change walks its ids once, newest first, and
+    keeps the count and each page's ids under their own cache keys: a request then reads two
+    small entries and its own twenty rows, whatever the list's length or the page's depth.
+    """
+    token = content_token()
+    count_key = entry_key(token, f"page-ids:{name}:{per_page}:count")
+    page_key = entry_key(token, f"page-ids:{name}:{per_page}:{number}")
+    kept = recall([count_key, page_key])
+    count, page = kept.get(count_key), kept.get(page_key)
+    if count is not None and is_valid(count[0]):
+        if page is not None:
+            return count[1], page[1]
+        if not 0 < number <= -(-count[1] // per_page):
+            return count[1], None
+        # Else the page's entry was evicted on its own: work the list out again.
+    until = next_change_at()
+    ids = list(briefs.newest_first().values_list("pk", flat=True))
+    pages = [ids[first : first + per_page] for first in range(0, len(ids), per_page)]
+    timeout = seconds_until(until)
+    entries = {
+        entry_key(token, f"page-ids:{name}:{per_page}:{index}"): (until, page_ids)
+        for index, page_ids in enumerate(pages, start=1)
+    }
+    cache.set_many(entries, timeout=timeout)
+    # The count last: a reader who finds it finds every page with it.
+    cache.set(count_key, (until, len(ids)), timeout=timeout)
+    return len(ids), pages[number - 1] if 0 < number <= len(pages) else None

@@ -1,0 +1,88 @@
+"""Public pages, feeds and the sitemap kept whole in the cache, and never served stale.
+
+A kept page is filed under the content version's token and is valid only until the next
+scheduled change (briefs.public.freshness): a save, or a scheduled brief's time coming, is seen
+by the very next request. The middleware sits before the session, CSRF and authentication
+middleware, so a kept page costs one indexed query (the token) and one cache read.
+
+Every public response says how it may be kept elsewhere: `Cache-Control: public, max-age=0,
+must-revalidate` with an ETag, so browsers and proxies ask again each time and get a 304
+(django.middleware.http.ConditionalGetMiddleware) when nothing changed.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+
+from . import freshness
+
+# Under these the site is not public, or not ours to keep: authoring, previews, files.
+NOT_PUBLIC = ("/admin/", "/preview/", "/static/", "/media/", "/_bench/")
+PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
+
+
+def is_public_request(request):
+    return request.method in {"GET", "HEAD"} and not request.path.startswith(NOT_PUBLIC)
+
+
+def may_keep(request, response):
+    """A page that is the same for every reader: a plain 200 that sets no cookie, says
+    nothing against being kept, and was not made for someone with a session."""
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def page_key(token, request):
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"briefs:page:{token}:{path}"
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_public_request(request):
+            return self.get_response(request)
+        held = freshness.hold_for_request()
+        token = freshness.content_token()
+        try:
+            if settings.BRIEFS_PAGE_CACHE:
+                response = self.kept_or_made(request, token)
+            else:
+                response = self.get_response(request)
+        finally:
+            freshness.let_go(held)
+        if response.status_code == 200 and not response.has_header("Cache-Control"):
+            patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
+        return response
+
+    def kept_or_made(self, request, token):
+        key = page_key(token, request)
+        kept = cache.get(key)
+        if kept is not None and freshness.is_valid(kept[0]):
+            _, status, headers, content = kept
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        until = freshness.next_change_at()
+        response = self.get_response(request)
+        if may_keep(request, response):
+            if not response.has_header("ETag"):
+                response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+            if not response.has_header("Cache-Control"):
+                patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
+            entry = (until, response.status_code, list(response.items()), response.content)
+            cache.set(key, entry, timeout=freshness.seconds_until(until))
+        return response

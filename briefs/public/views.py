@@ -1,0 +1,270 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView
+
+from experts.models import ExpertQuote
+
+from ..models import Brief, PreviewLink, RelatedLink, local_time_label
+from .listings import (
+    more_on,
+    public_issue,
+    public_issues,
+    public_issues_in_order,
+    top_experts_on,
+)
+from .pagination import NewestFirstPaginationMixin, StrictPaginationMixin
+from .previews import private_preview
+from .search import SearchFacets, clean_query
+from .structured_data import brief_description, default_meta, latest_feed, news_article
+
+# More than this many issues at once is not a reader's filter.
+MAX_FILTER_ISSUES = 8
+
+
+class PageMetaMixin:
+    """What a page says about itself: title, description, preview type and image, feeds."""
+
+    def get_page_meta(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        meta = {**default_meta(), **self.get_page_meta()}
+        return super().get_context_data(meta=meta, **kwargs)
+
+
+class HomeView(PageMetaMixin, ListView):
+    template_name = "briefs/home.html"
+    context_object_name = "briefs"
+
+    def get_queryset(self):
+        return Brief.objects.published().for_listing().newest_first()[:10]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(issues=public_issues(), **kwargs)
+
+
+def issue_filter_url(list_url, issues):
+    query = urlencode([("issue", issue.slug) for issue in issues])
+    return list_url + (f"?{query}" if query else "")
+
+
+class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
+    template_name = "briefs/brief_list.html"
+    context_object_name = "briefs"
+
+    def get_queryset(self):
+        self.chosen = self.chosen_issues()
+        return Brief.objects.published().filed_under_all(self.chosen).for_listing().newest_first()
+
+    def list_name(self):
+        return "briefs:" + ",".join(str(pk) for pk in sorted(issue.pk for issue in self.chosen))
+
+    def chosen_issues(self):
+        slugs = list(dict.fromkeys(self.request.GET.getlist("issue")))
+        if len(slugs) > MAX_FILTER_ISSUES:
+            raise Http404(f"Choose at most {MAX_FILTER_ISSUES} issues.")
+        issues = public_issues_in_order(slugs)
+        if issues is None:
+            raise Http404("No such issue.")
+        return issues
+
+    def get_context_data(self, **kwargs):
+        # Reversed once: the side column links every public issue.
+        list_url = reverse("briefs:list")
+        chosen = [
+            {
+                "issue": issue,
+                "remove_url": issue_filter_url(list_url, [i for i in self.chosen if i != issue]),
+            }
+            for issue in self.chosen
+        ]
+        narrower = [
+            {"issue": issue, "add_url": issue_filter_url(list_url, [*self.chosen, issue])}
+            for issue in public_issues()
+            if issue not in self.chosen
+        ]
+        return super().get_context_data(chosen=chosen, narrower=narrower, **kwargs)
+
+    def get_page_meta(self):
+        if not self.chosen:
+            return {"title": "All briefs"}
+        names = ", ".join(issue.name for issue in self.chosen)
+        return {"title": f"Briefs on {names}", "description": f"Briefs filed under {names}."}
+
+
+def with_page_parts(briefs):
+    """Briefs with everything their page shows, in a fixed number of queries. Related links
+    to briefs that are not public stay out, on a preview as on the public page."""
+    return briefs.select_related("format").prefetch_related(
+        "issues",
+        Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
+        "sections",
+        Prefetch("related_links", queryset=RelatedLink.objects.visible()),
+    )
+
+
+class BriefDetailView(PageMetaMixin, DetailView):
+    context_object_name = "brief"
+
+    def get_queryset(self):
+        return with_page_parts(Brief.objects.published())
+
+    def get_context_data(self, **kwargs):
+        brief = self.object
+        return super().get_context_data(
+            more_on=more_on(brief),
+            structured_data=self.get_structured_data(),
+            **kwargs,
+        )
+
+    def get_structured_data(self):
+        return news_article(self.object, self.request)
+
+    def get_page_meta(self):
+        brief = self.object
+        picture = brief.lead_picture
+        return {
+            "title": brief.title,
+            "description": brief_description(brief),
+            "type": "article",
+            "image": self.request.build_absolute_uri(picture["largest"]) if picture else "",
+        }
+
+
+@method_decorator(private_preview, name="dispatch")
+class BriefPreviewView(BriefDetailView):
+    """A brief in any state, as its public page will show it, under a "Preview: not public"
+    banner. Subclasses decide who may see which brief: staff in the admin
+    (briefs.admin.previews) or the holder of a shared link (SharedPreviewView)."""
+
+    def get_queryset(self):
+        return with_page_parts(Brief.objects.all())
+
+    def get_structured_data(self):
+        # A preview is no article for search engines, and a draft has no date to give one.
+        return None
+
+    def get_page_meta(self):
+        # The address the brief will have, never the preview's own (a shared one is a secret).
+        public_url = self.request.build_absolute_uri(self.object.get_absolute_url())
+        return {**super().get_page_meta(), "canonical": public_url}
+
+    def get_preview(self):
+        """What the banner says."""
+        return {"state": self.object.state_label, "is_public": self.object.is_public}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=self.get_preview(), **kwargs)
+
+
+class SharedPreviewView(BriefPreviewView):
+    """/preview/<token>/, for a reviewer without an account. The URL's converter has checked
+    the token's signature; the link's row says whether the link still works."""
+
+    def get(self, request, *args, **kwargs):
+        self.link = get_object_or_404(PreviewLink, pk=kwargs["link_id"])
+        if not self.link.is_active:
+            return TemplateResponse(
+                request,
+                "briefs/preview_gone.html",
+                {"meta": {**default_meta(), "title": "Preview link no longer works"}},
+                status=410,
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.get_queryset().get(pk=self.link.brief_id)
+
+    def get_preview(self):
+        return {**super().get_preview(), "expires": local_time_label(self.link.expires_at)}
+
+
+class IssueListView(PageMetaMixin, ListView):
+    template_name = "briefs/issue_list.html"
+    context_object_name = "issues"
+
+    def get_queryset(self):
+        return public_issues()
+
+    def get_page_meta(self):
+        return {
+            "title": "Issues",
+            "description": "Every policy issue we cover, with the number of briefs on each.",
+        }
+
+
+class IssueDetailView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
+    template_name = "briefs/issue_detail.html"
+    context_object_name = "briefs"
+
+    def get_queryset(self):
+        self.issue = public_issue(self.kwargs["slug"])
+        return Brief.objects.published().filed_under_all([self.issue]).for_listing().newest_first()
+
+    def list_name(self):
+        return f"issue:{self.issue.pk}"
+
+    def get_context_data(self, **kwargs):
+        top_experts = top_experts_on(self.issue)
+        return super().get_context_data(issue=self.issue, top_experts=top_experts, **kwargs)
+
+    def get_page_meta(self):
+        issue = self.issue
+        feed = {
+            "title": f"{settings.SITE_NAME}: {issue.name}",
+            "url": reverse("briefs:issue-feed", kwargs={"slug": issue.slug}),
+        }
+        return {
+            "title": issue.name,
+            "description": issue.description or f"Briefs on {issue.name}.",
+            "feeds": [feed, latest_feed()],
+        }
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+class SearchView(PageMetaMixin, StrictPaginationMixin, ListView):
+    """/search/?q=: public briefs ranked by relevance, with facets that narrow the results."""
+
+    template_name = "briefs/search.html"
+    context_object_name = "hits"
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        self.search = SearchFacets(self.request.GET, self.query)
+        self.hit_count, self.facets = 0, []
+        if not self.query:
+            return Brief.objects.none()
+        self.hit_count, self.facets = self.search.count_and_facets()
+        return self.search.ranked_hits()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        paginator.count = self.hit_count  # counted with the facets, not a second time
+        return paginator
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(query=self.query, **kwargs)
+        if self.query:
+            context.update(facets=self.facets, chosen=self.search.chosen_filters())
+        return context
+
+    def get_page_meta(self):
+        if not self.query:
+            return {"title": "Search", "description": "Search every published brief."}
+        return {"title": f"Search: {self.query}", "description": f"Briefs matching {self.query}."}
