@@ -12,20 +12,22 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.timesince import timesince
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from common.images import GeneratedName, UploadedImageField, validate_image, write_renditions
 from common.markdown import normalize_newlines, render_markdown
 from common.ordering import AuthorOrdered
-from common.publication import Status, published_condition
+from common.publication import State, Status, published_condition, state_of
 from common.slugs import slug_url, unique_slug
+from common.validators import validate_single_line
 
 
 class Format(models.Model):
     """A kind of brief (Flash Brief, Analysis, ...): a small set editors can extend."""
 
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, validators=[validate_single_line])
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in menus.")
 
     class Meta:
@@ -55,6 +57,12 @@ class IssueQuerySet(models.QuerySet):
 class Issue(TagBase):
     """A policy issue briefs are filed under: a django-taggit tag of our own."""
 
+    name = models.CharField(
+        verbose_name=pgettext_lazy("A tag name", "name"),
+        unique=True,
+        max_length=100,
+        validators=[validate_single_line],
+    )
     description = models.TextField(blank=True, help_text="Shown at the top of the issue's page.")
 
     objects = NaturalKeyManager.from_queryset(IssueQuerySet)()
@@ -118,15 +126,6 @@ class BriefQuerySet(models.QuerySet):
 
 RENDITION_WIDTHS = [480, 800, 1200, 1600]
 
-STATE_LABELS = {
-    "draft": "Draft",
-    "review": "In review",
-    "scheduled": "Scheduled",
-    "published": "Published",
-    "expired": "Expired",
-    "withdrawn": "Withdrawn",
-}
-
 
 def person_name(user):
     """How the admin names a person: full name, else username; "—" for no one recorded."""
@@ -144,7 +143,7 @@ class Brief(models.Model):
     # The states of the publication rule (common.publication), as Brief.Status.
     Status = Status
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(
         max_length=200,
         unique=True,
@@ -212,6 +211,9 @@ class Brief(models.Model):
     # The number of the brief's latest revision (briefs.editorial.revisions): a form that was
     # opened at an older one would overwrite someone else's work, so it is refused.
     version = models.PositiveIntegerField(default=0, editable=False)
+    # The one-time key of the admin form that created the brief: the same form sent twice (a
+    # double click, a retried request) finds this brief instead of making a second one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # Written by briefs.public.search whenever the brief or its parts change.
     search_vector = SearchVectorField(null=True, editable=False)
     search_document = models.TextField(blank=True, editable=False)
@@ -298,40 +300,27 @@ class Brief(models.Model):
         }
 
     @property
+    def state(self):
+        """Where the brief stands now (common.publication.State)."""
+        return state_of(self.status, self.publish_at, self.withdraw_at)
+
+    @property
     def is_expired(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.withdraw_at is not None
-            and self.withdraw_at <= timezone.now()
-        )
+        return self.state == State.EXPIRED
 
     @property
     def is_public(self):
         """The same rule as BriefQuerySet.published(), for one brief already in hand."""
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.publish_at is not None
-            and self.publish_at <= timezone.now()
-            and not self.is_expired
-        )
-
-    @property
-    def state(self):
-        """draft, review, scheduled, published, expired or withdrawn."""
-        if self.is_expired:
-            return "expired"
-        if self.status == self.Status.PUBLISHED and not self.is_public:
-            return "scheduled"
-        return self.status
+        return self.state == State.PUBLISHED
 
     @property
     def state_label(self):
         match self.state:
-            case "scheduled":
+            case State.SCHEDULED:
                 return f"Scheduled for {local_time_label(self.publish_at)}"
-            case "expired":
+            case State.EXPIRED:
                 return f"Expired {local_time_label(self.withdraw_at)}"
-        return STATE_LABELS[self.state]
+        return self.state.label
 
     @property
     def was_published(self):
@@ -359,7 +348,7 @@ class BriefSection(AuthorOrdered):
     """A further headed section of a brief, after the expert analysis."""
 
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="sections")
-    heading = models.CharField(max_length=200)
+    heading = models.CharField(max_length=200, validators=[validate_single_line])
     body = models.TextField(help_text="Markdown: a blank line starts a paragraph.")
     body_html = models.TextField(editable=False, blank=True)
 
@@ -427,9 +416,12 @@ class RelatedLink(AuthorOrdered):
     """Further reading: an outside address, one of our briefs, or a bare citation."""
 
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="related_links")
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_single_line])
     byline = models.CharField(
-        max_length=200, blank=True, help_text='"by Jane Doe", or a format such as "Flash Brief".'
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text='"by Jane Doe", or a format such as "Flash Brief".',
     )
     url = OutsideAddressField(
         "outside address",
@@ -507,15 +499,15 @@ class Transition(models.Model):
     @property
     def description(self):
         """The move in words, with the time it was scheduled for."""
-        if self.to_state == "scheduled" and self.publish_at:
+        if self.to_state == State.SCHEDULED and self.publish_at:
             target = f"Scheduled for {local_time_label(self.publish_at)}"
         else:
-            target = STATE_LABELS.get(self.to_state, self.to_state)
+            target = State(self.to_state).label
         if not self.from_state:
             return f"Created: {target}"
         if self.from_state == self.to_state:
-            return f"Rescheduled: {target}" if self.to_state == "scheduled" else target
-        return f"{STATE_LABELS.get(self.from_state, self.from_state)} → {target}"
+            return f"Rescheduled: {target}" if self.to_state == State.SCHEDULED else target
+        return f"{State(self.from_state).label} → {target}"
 
 
 class Revision(models.Model):

@@ -1,59 +1,106 @@
-"""Keep what is derived from the content current: any change to what a brief says re-indexes
-the brief, and any change to what the public may see gives the content a new version, under
-which cached pages and lists are kept (briefs.public.freshness)."""
+"""Keep what is derived from the content current when a row is saved.
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+Inside an operation of the write path (briefs.editorial.changes), every saved row is handed to
+the operation, which updates the search index and the content version once, at its end.
+Outside one (an expert, issue or format edited in the admin; a factory in a test; the shell)
+each row does it itself: a change to what a brief says re-indexes the brief, a change to what
+the public may see gives the content a new version (briefs.public.freshness), and a change to
+an expert or issue the public sees is a publication event.
+"""
 
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from events import outbox
+from events.models import Kind
 from experts.models import Expert, ExpertQuote
 
+from .editorial import changes
 from .models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
 from .public import freshness, search
 
-# Everything a public page, feed or sitemap shows comes from these.
-PUBLIC_CONTENT = [Brief, BriefSection, RelatedLink, ExpertQuote, Expert, Issue, Format, TaggedBrief]
 
-
-def content_changed(sender, **kwargs):
-    # Only a brief's own row holds the times at which the public content changes by itself.
-    freshness.bump(schedule_changed=sender is Brief)
-
-
-def brief_changed(sender, instance, **kwargs):
+def brief_changed(sender, instance, created=False, **kwargs):
+    change = changes.current()
+    if change is not None:
+        change.saw_brief(instance.pk, created=created)
+        return
     search.reindex([instance.pk])
+    # Only a brief's own row holds the times at which the public content changes by itself.
+    freshness.bump(schedule_changed=True)
 
 
-def part_changed(sender, instance, **kwargs):
-    search.reindex([instance.brief_id])
+def part_changed(brief_id):
+    change = changes.current()
+    if change is not None:
+        change.saw_brief(brief_id)
+        return
+    search.reindex([brief_id])
+    freshness.bump(schedule_changed=False)
 
 
-def issues_changed(sender, instance, action, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"}:
-        search.reindex([instance.pk])
+def part_saved(sender, instance, **kwargs):
+    part_changed(instance.content_object_id if sender is TaggedBrief else instance.brief_id)
+
+
+def issues_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    brief_ids = (pk_set or ()) if reverse else [instance.pk]
+    for brief_id in brief_ids:
+        part_changed(brief_id)
+
+
+def name_saved(sender, instance, created, **kwargs):
+    """An expert, issue or format saved. A new one shows nowhere until a public brief carries
+    it; a changed one may show on public pages, and briefs are found by its name."""
+    if created:
+        return
+    change = changes.current()
+    if change is not None:
+        change.saw_other_content()
+        return
+    if sender is Expert:
+        briefs = ExpertQuote.objects.filter(expert=instance).values_list("brief_id", flat=True)
+    elif sender is Issue:
+        tagged = TaggedBrief.objects.filter(tag=instance)
+        briefs = tagged.values_list("content_object_id", flat=True)
+    else:
+        briefs = Brief.objects.filter(format=instance).values_list("pk", flat=True)
+    search.reindex(sorted(set(briefs)))
+    freshness.bump(schedule_changed=False)
+    publicly_changed(sender, instance)
+
+
+def issue_deleting(sender, instance, **kwargs):
+    publicly_changed(sender, instance)
+
+
+def name_deleted(sender, instance, **kwargs):
+    if changes.current() is None:
         freshness.bump(schedule_changed=False)
 
 
-def name_changed(sender, instance, created, **kwargs):
-    """An expert or issue renamed: the briefs that carry the name are found by it."""
-    if created:
-        return
-    if isinstance(instance, Expert):
-        briefs = ExpertQuote.objects.filter(expert=instance).values_list("brief_id", flat=True)
+def publicly_changed(sender, instance):
+    """An expert or issue the public sees: an event, in the change's transaction."""
+    if sender is Expert and Expert.objects.public().filter(pk=instance.pk).exists():
+        kind, name = Kind.EXPERT_CHANGED, "expert"
+    elif sender is Issue and Issue.objects.public().filter(pk=instance.pk).exists():
+        kind, name = Kind.ISSUE_CHANGED, "issue"
     else:
-        briefs = TaggedBrief.objects.filter(tag=instance).values_list(
-            "content_object_id", flat=True
-        )
-    search.reindex(list(set(briefs)))
+        return
+    payload = {name: instance.pk, "name": instance.name, "slug": instance.slug,
+               "url": instance.get_absolute_url()}  # fmt: skip
+    outbox.record(kind, f"{name}:{instance.pk}", payload)
 
 
 def connect():
-    for model in PUBLIC_CONTENT:
-        post_save.connect(content_changed, sender=model)
-        post_delete.connect(content_changed, sender=model)
     post_save.connect(brief_changed, sender=Brief)
     post_delete.connect(brief_changed, sender=Brief)
-    for part in (BriefSection, RelatedLink, ExpertQuote):
-        post_save.connect(part_changed, sender=part)
-        post_delete.connect(part_changed, sender=part)
+    for part in (BriefSection, RelatedLink, ExpertQuote, TaggedBrief):
+        post_save.connect(part_saved, sender=part)
+        post_delete.connect(part_saved, sender=part)
     m2m_changed.connect(issues_changed, sender=TaggedBrief)
-    post_save.connect(name_changed, sender=Expert)
-    post_save.connect(name_changed, sender=Issue)
+    for named in (Expert, Issue, Format):
+        post_save.connect(name_saved, sender=named)
+        post_delete.connect(name_deleted, sender=named)
+    pre_delete.connect(issue_deleting, sender=Issue)

@@ -176,6 +176,11 @@ STORAGES = {
 TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = os.environ.get("BRIEFS_SITE_NAME", "Meridian Briefs")
+# The site's address, for links that leave it without a request to go by (mail, events):
+# never taken from a request's Host header.
+SITE_URL = os.environ.get("BRIEFS_SITE_URL", "").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
+)
 BRIEFS_PAGE_SIZE = 20
 # Keep public pages whole in the cache (briefs.public.middleware); off only to measure the site
 # without it (bench/pages.py).
@@ -263,7 +268,10 @@ LOGGING = {
 # Publication events (events/): written with each public change, handed to these handlers by
 # the worker (`celery -A briefs_site worker -B`, started by `make run`) or by
 # `manage.py dispatch_events`.
-EVENT_HANDLERS = ["events.handlers.record_activity"]
+EVENT_HANDLERS = [
+    "events.handlers.record_activity",
+    "briefs.editorial.workflow.mail_editors_of_submission",
+]
 # Redis in production. Without REDIS_URL (development) the broker is a folder of files
 # (kombu's filesystem transport), so `make run` needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
@@ -294,4 +302,7 @@ EVENTS_SWEEP_SECONDS = float(os.environ.get("BRIEFS_EVENTS_SWEEP_SECONDS", "2"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-events": {"task": "events.tasks.sweep", "schedule": EVENTS_SWEEP_SECONDS}
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Where beat keeps when it last ran each task (a small file; its folder must exist).
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "BRIEFS_BEAT_SCHEDULE", str(BASE_DIR / "var" / "celerybeat-schedule")
+)

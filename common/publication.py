@@ -31,3 +31,28 @@ def published_condition(path=""):
     return Q(**{f"{path}status": Status.PUBLISHED, f"{path}publish_at__lte": now}) & (
         Q(**{f"{path}withdraw_at__isnull": True}) | Q(**{f"{path}withdraw_at__gt": now})
     )
+
+
+class State(models.TextChoices):
+    """Where a brief stands, as editors name it: its status, read against the clock. An
+    approved brief is scheduled until its time comes, then published, then expired once its
+    withdrawal time has passed."""
+
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def state_of(status, publish_at, withdraw_at):
+    """The State of a brief with these fields, now: the same rule as published_condition()."""
+    if status != Status.PUBLISHED:
+        return State(status)
+    now = timezone.now()
+    if withdraw_at is not None and withdraw_at <= now:
+        return State.EXPIRED
+    if publish_at is None or publish_at > now:
+        return State.SCHEDULED
+    return State.PUBLISHED

@@ -8,6 +8,7 @@ from common.markdown import normalize_newlines, render_markdown
 from common.ordering import AuthorOrdered
 from common.publication import published_condition
 from common.slugs import slug_url, unique_slug
+from common.validators import validate_single_line
 
 
 class ExpertQuerySet(models.QuerySet):
@@ -27,7 +28,7 @@ class ExpertQuerySet(models.QuerySet):
 
 
 class Expert(models.Model):
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(
         max_length=200, unique=True, blank=True, help_text="Made from the name when left empty."
     )
@@ -35,9 +36,10 @@ class Expert(models.Model):
         "current title",
         max_length=200,
         blank=True,
+        validators=[validate_single_line],
         help_text="Quotes keep the title the expert had when quoted; this one is for new quotes.",
     )
-    program = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     bio = models.TextField(blank=True, help_text="A short biography. Markdown.")
     bio_html = models.TextField(editable=False, blank=True)
     photo = UploadedImageField(
@@ -94,6 +96,7 @@ class ExpertQuote(AuthorOrdered):
         "title as quoted",
         max_length=200,
         blank=True,
+        validators=[validate_single_line],
         help_text="Left empty, the expert's current title is used, and kept even if it changes.",
     )
 

@@ -5,7 +5,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from briefs.public import freshness
+from briefs_site.celery import app as worker_app
 from tests.factories import UserFactory
+
+# What the site sends to the worker goes nowhere: tests hand events over themselves, with
+# `manage.py dispatch_events` (tests/events/test_worker.py starts a real worker).
+worker_app.conf.broker_url = "memory://"
 
 
 @pytest.fixture(autouse=True)

@@ -1,24 +1,28 @@
 import json
+import uuid
 from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from common.ordering import renumber
+from common.publication import State
 from common.storage import RemoveFilesOfFailedSaves
 from experts.models import ExpertQuote
 
-from ..editorial.revisions import compare, keep_baseline, record_revision
+from ..editorial import changes
+from ..editorial.revisions import compare, keep_baseline
 from ..editorial.roles import can_publish
-from ..editorial.workflow import comment_needed, record_transition
+from ..editorial.workflow import ChangeRefused, check_move, statuses_for
 from ..models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink
 from ..public.previews import duration_label, link_durations
 from .calendar import calendar_urls
@@ -31,10 +35,8 @@ EDITING_WINDOW = timedelta(minutes=10)
 
 # Briefs an analyst may still change or delete: once approved, a brief is the editors'.
 ANALYST_EDITABLE = {Brief.Status.DRAFT, Brief.Status.REVIEW}
-ANALYST_STATUS_CHOICES = [
-    (Brief.Status.DRAFT, Brief.Status.DRAFT.label),
-    (Brief.Status.REVIEW, "In review (submit to the editors)"),
-]
+# How the status menu names a status, when it differs from the status's own label.
+STATUS_CHOICE_LABELS = {Brief.Status.REVIEW: "In review (submit to the editors)"}
 
 
 def analyst_may_edit(request, brief):
@@ -43,14 +45,9 @@ def analyst_may_edit(request, brief):
 
 def publication_change(brief):
     """How an admin save changed what the public sees, in words for the history."""
-    if brief.state == "scheduled":
-        return brief.state_label
-    return {
-        "published": "Published",
-        "withdrawn": "Withdrawn",
-        "review": "Submitted for review",
-        "draft": "Set to draft",
-    }[brief.state]
+    return {State.REVIEW: "Submitted for review", State.DRAFT: "Set to draft"}.get(
+        brief.state, brief.state_label
+    )
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -58,24 +55,17 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [
-            ("draft", "Draft"),
-            ("review", "In review"),
-            ("scheduled", "Scheduled"),
-            ("published", "Published"),
-            ("expired", "Expired"),
-            ("withdrawn", "Withdrawn"),
-        ]
+        return State.choices
 
     def queryset(self, request, queryset):
         match self.value():
-            case "scheduled":
+            case State.SCHEDULED:
                 return queryset.scheduled()
-            case "published":
+            case State.PUBLISHED:
                 return queryset.published()
-            case "expired":
+            case State.EXPIRED:
                 return queryset.expired()
-            case "draft" | "review" | "withdrawn" as status:
+            case State.DRAFT | State.REVIEW | State.WITHDRAWN as status:
                 return queryset.filter(status=status)
         return queryset
 
@@ -160,9 +150,11 @@ class BriefAdminForm(forms.ModelForm):
     )
     # The revision the form was opened at: saving over a newer one would lose someone's work.
     edit_base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # A new brief's form, once: sent twice, it finds the brief it made (Brief.submission_key).
+    add_form_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    # Set by BriefAdmin.get_form for the person filling the form in.
-    user_can_publish = False
+    # Set by BriefAdmin.get_form: the person filling the form in.
+    editing_user = None
 
     class Meta:
         model = Brief
@@ -180,15 +172,34 @@ class BriefAdminForm(forms.ModelForm):
         self.previous_state = self.instance.state if self.instance.pk else ""
         self.previous_publish_at = self.instance.publish_at
         self.conflict = None
+        if not self.instance.pk:
+            self.fields["add_form_key"].initial = uuid.uuid4()
+        if "status" in self.fields:
+            # Only the moves this person may make from here (workflow.MOVES); a crafted POST
+            # of another status fails validation like any bad choice.
+            self.fields["status"].choices = [
+                (status.value, STATUS_CHOICE_LABELS.get(status, Brief.Status(status).label))
+                for status in statuses_for(self.editing_user, self.previous_state)
+            ]
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
             self._refuse_stale_edit(cleaned.get("edit_base_version"))
-        new_state = self._state_after(cleaned)
-        reason = new_state and comment_needed(self.previous_state, new_state, self.user_can_publish)
-        if reason and not cleaned.get("workflow_comment", "").strip():
-            self.add_error("workflow_comment", reason)
+        after = self._state_after(cleaned)
+        if after is not None:
+            new_state, publish_at = after
+            try:
+                check_move(
+                    self.editing_user,
+                    self.previous_state,
+                    new_state,
+                    cleaned.get("workflow_comment", ""),
+                    rescheduled=publish_at != self.previous_publish_at,
+                )
+            except ChangeRefused as refusal:
+                self.add_error(refusal.field if refusal.field in self.fields else None,
+                               refusal.message)  # fmt: skip
         return cleaned
 
     def _refuse_stale_edit(self, base_version):
@@ -221,7 +232,8 @@ class BriefAdminForm(forms.ModelForm):
         withdraw_at = cleaned.get("withdraw_at", self.instance.withdraw_at)
         if status == Brief.Status.PUBLISHED and publish_at is None:
             publish_at = timezone.now()
-        return Brief(status=status, publish_at=publish_at, withdraw_at=withdraw_at).state
+        brief = Brief(status=status, publish_at=publish_at, withdraw_at=withdraw_at)
+        return brief.state, publish_at
 
 
 class EditConflict:
@@ -266,6 +278,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
                     "withdraw_at",
                     "workflow_comment",
                     "edit_base_version",
+                    "add_form_key",
                 ],  # fmt: skip
             },
         ),
@@ -305,7 +318,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        form.user_can_publish = can_publish(request.user)
+        form.editing_user = request.user
         return form
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -358,8 +371,6 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "status" and not can_publish(request.user):
-            # A crafted POST with any other status fails validation like a bad choice would.
-            field.choices = ANALYST_STATUS_CHOICES
             field.help_text = "An editor publishes or schedules the brief once it is in review."
         if db_field.name in {"publish_at", "withdraw_at"}:
             field.label = f"{field.label.capitalize()} ({settings.TIME_ZONE})"
@@ -371,21 +382,49 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and analyst_may_edit(request, obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        brief = form.instance
-        for rows in (brief.quotes.all(), brief.sections.all(), brief.related_links.all()):
-            renumber(rows)
-        comment = form.cleaned_data["workflow_comment"].strip()
-        move = record_transition(
-            brief,
-            request.user,
-            form.previous_state,
-            previous_publish_at=form.previous_publish_at,
-            comment=comment,
-            request=request,
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None and request.method == "POST":
+            earlier = self._brief_of_submission(request)
+            if earlier is not None:
+                return self._already_saved(request, earlier)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            # The same form sent twice at once: the first save took its key.
+            earlier = self._brief_of_submission(request) if object_id is None else None
+            if earlier is None:
+                raise
+            return self._already_saved(request, earlier)
+
+    def _brief_of_submission(self, request):
+        try:
+            key = uuid.UUID(request.POST.get("add_form_key", ""))
+        except ValueError:
+            return None
+        return Brief.objects.filter(submission_key=key).first()
+
+    def _already_saved(self, request, brief):
+        messages.info(
+            request, f"“{brief.title}” was already saved from this form; it was sent twice."
         )
-        record_revision(brief, request.user, note=comment or (move.description if move else ""))
+        return HttpResponseRedirect(reverse("admin:briefs_brief_change", args=[brief.pk]))
+
+    def save_model(self, request, obj, form, change):
+        """The brief is saved with its inlines in save_related(): one operation."""
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            form.instance.submission_key = form.cleaned_data.get("add_form_key")
+        comment = form.cleaned_data["workflow_comment"]
+        changes.save_form(request.user, form, formsets, comment=comment)
+
+    def delete_model(self, request, obj):
+        changes.delete(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        with changes.operation(request.user):
+            for brief in queryset:
+                changes.delete(brief, request.user)
 
     def construct_change_message(self, request, form, formsets, add=False):
         message = super().construct_change_message(request, form, formsets, add)

@@ -31,23 +31,24 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from ..editorial.revisions import record_revision
+from common.publication import State
+
+from ..editorial import changes
 from ..editorial.roles import can_publish
-from ..editorial.workflow import record_transition
 from ..models import Brief, local_time_label
 
 MOVE_NOTE = "Moved in the calendar"
 
-# The states a brief on the calendar can be in, as its entry says them.
-ENTRY_STATES = {"scheduled": "Scheduled", "published": "Published", "expired": "Expired"}
+# The states a brief on the calendar can be in.
+ENTRY_STATES = [State.SCHEDULED, State.PUBLISHED, State.EXPIRED]
 
 # Why a brief that is not scheduled stays where it is.
 NOT_MOVABLE = {
-    "published": "it is already published",
-    "expired": "it has expired",
-    "withdrawn": "it is withdrawn",
-    "draft": "it is a draft",
-    "review": "it is in review",
+    State.PUBLISHED: "it is already published",
+    State.EXPIRED: "it has expired",
+    State.WITHDRAWN: "it is withdrawn",
+    State.DRAFT: "it is a draft",
+    State.REVIEW: "it is in review",
 }
 
 MONTH_PARAMETER = re.compile(r"(\d{4})-(\d{2})")
@@ -84,7 +85,7 @@ class Entry:
 
     @property
     def state_text(self):
-        return ENTRY_STATES[self.state]
+        return State(self.state).label
 
 
 @dataclass
@@ -203,7 +204,7 @@ def month_weeks(month, today, *, may_move):
                 brief,
                 state=state,
                 time_label=date_format(local, "P"),
-                may_move=may_move and state == "scheduled",
+                may_move=may_move and state == State.SCHEDULED,
             )
         )
     return weeks
@@ -302,7 +303,7 @@ def move_brief(brief_id, new_date, request):
             raise MoveRefused("That brief no longer exists: it may have been deleted.")
         title = f"“{brief.title}”"
         state = brief.state
-        if state != "scheduled":
+        if state != State.SCHEDULED:
             raise MoveRefused(
                 f"{title} was not moved: {NOT_MOVABLE[state]}. Only scheduled briefs can be moved."
             )
@@ -324,18 +325,7 @@ def move_brief(brief_id, new_date, request):
                 f"{local_time_label(brief.withdraw_at)}, before the new time. Change both in "
                 "the brief's form."
             )
-        brief.publish_at = new_publish_at
-        brief.save(update_fields=["publish_at", "updated_at"])
-        record_transition(
-            brief,
-            request.user,
-            "scheduled",
-            previous_publish_at=old_publish_at,
-            comment=MOVE_NOTE,
-            request=request,
-        )
-        record_revision(brief, request.user, note=MOVE_NOTE)
-    return brief
+        return changes.schedule(brief, request.user, new_publish_at, comment=MOVE_NOTE)
 
 
 def same_local_time_on(day, moment, title):

@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from ..editorial.revisions import changes_on_restore, compare, restore
+from ..editorial.changes import restore_revision
+from ..editorial.revisions import changes_on_restore, compare
 from ..models import Brief
 
 
@@ -122,7 +123,7 @@ def revision_restore_view(model_admin, request, brief_id, number):
     if revision is None:
         raise Http404("No such revision.")
     if request.method == "POST":
-        restored = restore(revision, request.user)
+        restored = restore_revision(revision, request.user)
         model_admin.log_change(request, brief, f"Restored revision {revision.number}.")
         messages.success(
             request,

@@ -8,17 +8,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from experts.models import Expert
-
-from ..interchange import documents
-from ..models import Brief, BriefSection, Format, Revision, local_time_label
-from ..public import search
+from ..models import Brief, Revision, local_time_label
+from .document import brief_to_document, documents_queryset
 
 # Restoring brings back what the brief says, never where it stands in the workflow: the
 # address, state and times stay as they are now.
@@ -28,8 +24,8 @@ WORKFLOW_KEYS = {"slug", "status", "publish_at", "withdraw_at"}
 def snapshot(brief):
     """The brief as stored now, as a revision document: a brief document (documents.py)
     with the lead image and the quoted experts' ids besides."""
-    stored = documents.documents_queryset().get(pk=brief.pk)
-    document = documents.brief_to_document(stored)
+    stored = documents_queryset().get(pk=brief.pk)
+    document = brief_to_document(stored)
     document["lead_image"] = {
         "file": stored.lead_image.name,
         "alt": stored.lead_image_alt,
@@ -58,52 +54,11 @@ def keep_baseline(brief):
         record_revision(brief, None, note="The brief as found before its first revision")
 
 
-def restore(revision, user):
-    """Bring back what the brief said at `revision`, as a new revision."""
-    document = revision.document
-    with transaction.atomic():
-        brief = Brief.objects.select_for_update().get(pk=revision.brief_id)
-        brief.title = document["title"]
-        brief.summary = document["summary"]
-        brief.latest_developments = document["latest_developments"]
-        brief.format = Format.objects.filter(name=document["format"]).first() or brief.format
-        image = document.get("lead_image", {})
-        if not image.get("file") or default_storage.exists(image["file"]):
-            brief.lead_image = image.get("file", "")
-        brief.lead_image_alt = image.get("alt", "")
-        brief.lead_image_caption = image.get("caption", "")
-        brief.lead_image_credit = image.get("credit", "")
-        brief.save()
-        brief.quotes.all().delete()
-        for position, quote in enumerate(document["quotes"], start=1):
-            brief.quotes.create(
-                expert=_quoted_expert(quote),
-                expert_title=quote["expert_title"],
-                text=quote["text"],
-                position=position,
-            )
-        brief.sections.all().delete()
-        for position, section in enumerate(document["sections"], start=1):
-            BriefSection.objects.create(brief=brief, position=position, **section)
-        documents.save_related_links(
-            brief,
-            [{"url": "", "brief": "", **link} for link in document["related"]],
-        )
-        brief.issues.set(document["issues"])
-        search.reindex([brief.pk])
-        return record_revision(brief, user, note=f"Restored revision {revision.number}")
-
-
 def changes_on_restore(revision):
     """What restoring `revision` would change in the brief as it stands now."""
     current = snapshot(revision.brief)
     restored = {**revision.document, **{key: current.get(key) for key in WORKFLOW_KEYS}}
     return compare(current, restored)
-
-
-def _quoted_expert(quote):
-    expert = Expert.objects.filter(pk=quote.get("expert_id")).first()
-    return expert or documents.expert_named(quote["expert"], quote["expert_title"])
 
 
 # Comparing

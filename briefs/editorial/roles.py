@@ -17,6 +17,9 @@ _AUTHORING = [
     ("briefs", "format", ("view",)),
     ("experts", "expert", ("add", "change", "view")),
     ("experts", "expertquote", ("add", "change", "delete", "view")),
+    # The activity log and the event log (events/), to see what happened and what failed.
+    ("events", "activity", ("view",)),
+    ("events", "event", ("view",)),
 ]
 
 ROLE_PERMISSIONS = {
@@ -45,7 +48,7 @@ def ensure_editorial_groups(using="default", **kwargs):
         permissions = [
             permission
             for permission in Permission.objects.using(using)
-            .filter(content_type__app_label__in={"briefs", "experts"})
+            .filter(content_type__app_label__in={"briefs", "experts", "events"})
             .select_related("content_type")
             if (permission.content_type.app_label, permission.codename) in wanted
         ]

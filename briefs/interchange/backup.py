@@ -42,7 +42,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import serializers
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
@@ -292,8 +291,6 @@ def restore_backup(archive, *, replace=False, media_root=None):
             load(manifest, Path(work, DATA_NAME), staged_media, media_root)
         finally:
             shutil.rmtree(staged_media, ignore_errors=True)
-    # Pages cached from the site that was replaced must not be served for the restored one.
-    cache.clear()
     return RestoreReport(manifest, existing)
 
 
@@ -427,6 +424,10 @@ def load(manifest, data_path, staged_media, media_root):
                     f"The restored rows do not match the backup's counts ({', '.join(differing)});"
                     " nothing was changed."
                 )
+            # The index, then a new content token (briefs.public.freshness), both in this
+            # transaction: the token loaded with the rows is the backed-up site's, which pages
+            # may still be kept under. Nothing kept before is served again, in any process,
+            # and the cache, which may be shared (with Celery's queue), is not emptied.
             call_command("rebuild_search_index", stdout=io.StringIO())
             swap.move_in()
     except BaseException:

@@ -10,16 +10,12 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
-from experts.models import Expert, ExpertQuote
-
-from ..editorial import revisions, workflow
-from ..models import Brief, BriefSection, Format, RelatedLink, validate_outside_address
-from ..public import search
+from ..editorial import changes
+from ..editorial.document import brief_to_document, documents_queryset
+from ..models import Brief, Format, validate_outside_address
 
 KEYS = {
     "title",
@@ -62,54 +58,6 @@ def squash_spaces(text):
 
 
 # Export
-
-
-def documents_queryset():
-    return (
-        Brief.objects.select_related("format")
-        .prefetch_related(
-            "issues",
-            Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
-            "sections",
-            Prefetch("related_links", queryset=RelatedLink.objects.select_related("target")),
-        )
-        .order_by("pk")
-    )
-
-
-def brief_to_document(brief):
-    document = {
-        "title": brief.title,
-        "slug": brief.slug,
-        "format": brief.format.name,
-        "status": brief.status,
-        "publish_at": timezone.localtime(brief.publish_at).isoformat()
-        if brief.publish_at
-        else None,
-        "summary": brief.summary,
-        "latest_developments": brief.latest_developments,
-        "quotes": [
-            {"expert": quote.expert.name, "expert_title": quote.expert_title, "text": quote.text}
-            for quote in brief.quotes.all()
-        ],
-        "sections": [
-            {"heading": section.heading, "body": section.body} for section in brief.sections.all()
-        ],
-        "related": [_related_to_document(link) for link in brief.related_links.all()],
-        "issues": [issue.name for issue in sorted(brief.issues.all())],
-    }
-    if brief.withdraw_at:
-        document["withdraw_at"] = timezone.localtime(brief.withdraw_at).isoformat()
-    return document
-
-
-def _related_to_document(link):
-    document = {"title": link.title, "byline": link.byline}
-    if link.target_id:
-        document["brief"] = link.target.slug
-    elif link.url:
-        document["url"] = link.url
-    return document
 
 
 def export_documents():
@@ -351,19 +299,16 @@ def import_documents(raw, *, dry_run=False, user=None):
             report.changes[slug] = sorted(key for key in new if old.get(key) != new[key])
         to_write.append(document)
     if not dry_run:
-        with transaction.atomic():
-            states_before = {
-                brief.slug: (brief.state, brief.publish_at) for brief in existing.values()
-            }
-            briefs = {document["slug"]: _save_brief(document) for document in to_write}
+        with changes.operation(user, note="Imported") as change:
+            briefs = {}
             for document in to_write:
-                save_related_links(briefs[document["slug"]], document["related"])
-            # Related links are bulk-created, which sends no signal to the search index.
-            search.reindex([brief.pk for brief in briefs.values()])
-            for slug, brief in briefs.items():
-                state, publish_at = states_before.get(slug, ("", None))
-                workflow.record_transition(brief, user, state, previous_publish_at=publish_at)
-                revisions.record_revision(brief, user, note="Imported")
+                slug = document["slug"]
+                brief = Brief.objects.filter(slug=slug).first() or Brief(slug=slug)
+                change.watch(brief)
+                briefs[document["slug"]] = changes.write_document(brief, document)
+            # Once every brief of the batch exists: their links may point at one another.
+            for document in to_write:
+                changes.write_related_links(briefs[document["slug"]], document["related"])
     return report
 
 
@@ -375,51 +320,3 @@ def _with_quote_titles(new, old):
             quote = {**quote, "expert_title": old["quotes"][index]["expert_title"]}
         quotes.append(quote)
     return {**new, "quotes": quotes}
-
-
-def _save_brief(document):
-    brief = Brief.objects.filter(slug=document["slug"]).first() or Brief(slug=document["slug"])
-    fields = ("title", "format", "status", "publish_at", "withdraw_at", "summary")
-    for key in (*fields, "latest_developments"):
-        setattr(brief, key, document[key])
-    brief.save()
-    brief.quotes.all().delete()
-    brief.sections.all().delete()
-    for position, quote in enumerate(document["quotes"], start=1):
-        ExpertQuote(
-            brief=brief,
-            expert=expert_named(quote["expert"], quote["expert_title"]),
-            expert_title=quote["expert_title"],
-            text=quote["text"],
-            position=position,
-        ).save()
-    for position, section in enumerate(document["sections"], start=1):
-        BriefSection(brief=brief, position=position, **section).save()
-    brief.issues.set(document["issues"])
-    return brief
-
-
-def expert_named(name, title):
-    expert = Expert.objects.filter(name__iexact=name).first()
-    if expert is None:
-        expert = Expert(name=name, title=title)
-        expert.save()
-    return expert
-
-
-def save_related_links(brief, links):
-    brief.related_links.all().delete()
-    targets = Brief.objects.in_bulk(
-        [link["brief"] for link in links if link["brief"]], field_name="slug"
-    )
-    RelatedLink.objects.bulk_create(
-        RelatedLink(
-            brief=brief,
-            position=position,
-            title=link["title"],
-            byline=link["byline"],
-            url=link["url"],
-            target=targets.get(link["brief"]),
-        )
-        for position, link in enumerate(links, start=1)
-    )

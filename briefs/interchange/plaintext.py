@@ -742,14 +742,6 @@ def existing_brief(document):
     )
 
 
-_STATE_WORDS = {
-    "review": "in review",
-    "published": "published",
-    "scheduled": "scheduled",
-    "withdrawn": "withdrawn",
-}
-
-
 def prepare_import(parsed, *, publish=False):
     """The parsed document made ready for import_documents: a draft unless `publish`, and
     matched to the brief it updates. Raises ParseError or DocumentError when it may not be
@@ -772,7 +764,7 @@ def prepare_import(parsed, *, publish=False):
         raise DocumentError(
             [
                 f"\u201c{brief.title}\u201d ({brief.slug}) is already "
-                f"{_STATE_WORDS[brief.state]}; importing this text would turn it back into a "
+                f"{brief.state.label.lower()}; importing this text would turn it back into a "
                 "draft. Change it in the admin instead, or have an editor import the text "
                 "with --publish."
             ]

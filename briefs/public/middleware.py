@@ -8,13 +8,21 @@ middleware, so a kept page costs one indexed query (the token) and one cache rea
 Every public response says how it may be kept elsewhere: `Cache-Control: public, max-age=0,
 must-revalidate` with an ETag, so browsers and proxies ask again each time and get a 304
 (django.middleware.http.ConditionalGetMiddleware) when nothing changed.
+
+A page is kept under its absolute address as the page reads it: the scheme, the host (which
+Django has checked against ALLOWED_HOSTS) and the path, with only the query parameters its
+view reads (READ_PARAMETERS), sorted. The view is given that same query and no other, so
+nothing of the address that the key leaves out can show in a kept page: a page made for a
+forged `Host` keeps its links in an entry of its own, and `?utm_source=...` or `?fbclid=...`
+is served the page kept without them and adds no entry.
 """
 
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
 from . import freshness
@@ -22,6 +30,20 @@ from . import freshness
 # Under these the site is not public, or not ours to keep: authoring, previews, files.
 NOT_PUBLIC = ("/admin/", "/preview/", "/static/", "/media/", "/_bench/")
 PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
+
+# The query parameters each public page reads, by URL name; a page not named reads none.
+# Every other parameter (utm_*, fbclid, a typo) changes nothing a reader sees: it is taken
+# out of the request before the view runs, and so out of the page's cache key. A view that
+# comes to read a new parameter must have it added here, or it never sees it.
+READ_PARAMETERS = {
+    "briefs:list": ("issue", "page"),
+    "briefs:issue": ("page",),
+    "briefs:search": ("expert", "format", "issue", "page", "q", "year"),
+    "experts:list": ("page",),
+    "experts:detail": ("page",),
+    # A section of the sitemap, in pages: `?p=2` (django.contrib.sitemaps).
+    "django.contrib.sitemaps.views.sitemap": ("p",),
+}
 
 
 def is_public_request(request):
@@ -42,9 +64,34 @@ def may_keep(request, response):
     )
 
 
+def parameters_read(request):
+    """The names of the query parameters the page at the request's path reads."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return ()
+    return READ_PARAMETERS.get(match.view_name, ())
+
+
+def keep_read_parameters(request):
+    """Leave the request only the query parameters its page reads, sorted by name, each with
+    its values in the order given: the query the view sees and the page's key are one."""
+    if not request.META.get("QUERY_STRING"):
+        return
+    given = request.GET
+    read = QueryDict(mutable=True, encoding=given.encoding)
+    for name in sorted(parameters_read(request)):
+        if name in given:
+            read.setlist(name, given.getlist(name))
+    request.META["QUERY_STRING"] = read.urlencode()
+    request.GET = QueryDict(request.META["QUERY_STRING"], encoding=given.encoding)
+
+
 def page_key(token, request):
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"briefs:page:{token}:{path}"
+    """The key of a page: its content version, and its address as the page reads it (after
+    keep_read_parameters): scheme, host, path and query."""
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+    return f"briefs:page:{token}:{address}"
 
 
 class PublicPageCacheMiddleware:
@@ -54,6 +101,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not is_public_request(request):
             return self.get_response(request)
+        keep_read_parameters(request)
         held = freshness.hold_for_request()
         token = freshness.content_token()
         try:

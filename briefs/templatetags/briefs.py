@@ -4,13 +4,15 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from briefs.public.middleware import READ_PARAMETERS
 from briefs.public.search import highlighted as highlight_snippet
 
 register = template.Library()
 
-# The public query parameters: everything else (tracking tags, typos) is left out of
-# canonical and pagination links.
-PUBLIC_PARAMETERS = ("q", "issue", "expert", "format", "year", "page")
+# The query parameters public pages read: everything else (tracking tags, typos) is left out
+# of canonical and pagination links. (On a public page the middleware has already taken the
+# others out of the request; a preview's page is not public, and is cleaned here.)
+PUBLIC_PARAMETERS = frozenset(name for names in READ_PARAMETERS.values() for name in names)
 
 # As django.utils.html.json_script: the JSON can never close the <script> element.
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}

@@ -2,10 +2,12 @@
 it, and a reader sees it exactly when its time comes, on every public surface."""
 
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
 
 from briefs.models import Brief
 from tests.factories import BriefFactory, ExpertFactory, FormatFactory, IssueFactory, UserFactory
@@ -99,7 +101,8 @@ def test_analyst_writes_editor_schedules_and_reader_sees_it_when_due(
 
     brief = Brief.objects.get(title=TITLE)
     assert brief.status == Brief.Status.REVIEW
-    # The editors hear of it.
+    # The editors hear of it, from the worker.
+    call_command("dispatch_events", stdout=StringIO())
     assert [message.to for message in mail.outbox] == [[editor.email]]
     assert f"/admin/briefs/brief/{brief.pk}/change/" in mail.outbox[0].body
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from briefs.editorial import changes
 from briefs.interchange.documents import import_documents
 from briefs.models import Brief, Issue
 from experts.models import Expert
@@ -105,15 +106,19 @@ class Command(BaseCommand):
                 publish_at = timezone.localtime() + timedelta(days=days)
                 publish_at = publish_at.replace(hour=9, minute=0, second=0, microsecond=0)
                 document["publish_at"] = publish_at.isoformat()
-        if documents:
+        if not documents:
+            return 0
+        # One operation of the write path: each brief gets one revision, with its image.
+        with changes.operation(note="Demo content") as change:
             import_documents(documents)
-        for brief in Brief.objects.filter(slug__in=[doc["slug"] for doc in documents]):
-            if brief.slug in DEMO_LEAD_IMAGES:
-                alt, caption, colours = DEMO_LEAD_IMAGES[brief.slug]
-                brief.lead_image.save("lead.png", draw_landscape(*colours), save=False)
-                brief.lead_image_alt, brief.lead_image_caption = alt, caption
-                brief.lead_image_credit = "Illustration: Meridian"
-                brief.save()
+            for brief in Brief.objects.filter(slug__in=[doc["slug"] for doc in documents]):
+                if brief.slug in DEMO_LEAD_IMAGES:
+                    change.watch(brief)
+                    alt, caption, colours = DEMO_LEAD_IMAGES[brief.slug]
+                    brief.lead_image.save("lead.png", draw_landscape(*colours), save=False)
+                    brief.lead_image_alt, brief.lead_image_caption = alt, caption
+                    brief.lead_image_credit = "Illustration: Meridian"
+                    brief.save()
         return len(documents)
 
     def create_accounts(self):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from briefs.models import Brief
-from briefs.public import search
+from briefs.public import freshness, search
 
 BATCH = 500
 
@@ -16,4 +16,8 @@ class Command(BaseCommand):
         ids = list(Brief.objects.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
             search.reindex(ids[start : start + BATCH])
+        # Search pages kept under the old token were made from the old index: a new token,
+        # once the whole index is written (in the caller's transaction, when there is one, as
+        # in a restore), so the next search reads the new one.
+        freshness.bump()
         self.stdout.write(f"Indexed {len(ids)} briefs.")
