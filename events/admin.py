@@ -1,5 +1,7 @@
+import json
+
 from django.contrib import admin
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from .models import Activity, Event, HandlerRun
 
@@ -65,11 +67,17 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = [EventStateFilter, "kind"]
     date_hierarchy = "due_at"
     search_fields = ["subject", "payload"]
-    fields = ["kind", "subject", "payload", "created_at", "due_at", "cancelled_at", "handled_at"]
+    fields = ["kind", "subject", "what_handlers_get", "created_at", "due_at", "cancelled_at",
+              "handled_at"]  # fmt: skip
+    readonly_fields = ["what_handlers_get"]
     inlines = [HandlerRunInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("runs")
+
+    @admin.display(description="Payload")
+    def what_handlers_get(self, event):
+        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, ensure_ascii=False))
 
     @admin.display(description="About")
     def about(self, event):

@@ -20,6 +20,7 @@ _AUTHORING = [
     # The activity log and the event log (events/), to see what happened and what failed.
     ("events", "activity", ("view",)),
     ("events", "event", ("view",)),
+    ("events", "handlerrun", ("view",)),
 ]
 
 ROLE_PERMISSIONS = {
