@@ -62,6 +62,9 @@ ENVIRONMENT = {
     "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
     "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "briefs-load-media"),
+    # No worker runs here: the editors' events stay in the database, and nothing is left in
+    # the development broker's folder for `make run`'s worker.
+    "CELERY_BROKER_URL": "memory://",
 }
 os.environ.update(ENVIRONMENT)
 

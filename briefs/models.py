@@ -16,7 +16,14 @@ from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
-from common.images import GeneratedName, UploadedImageField, validate_image, write_renditions
+from common.images import (
+    GeneratedName,
+    UploadedImageField,
+    after_commit,
+    images_made,
+    validate_image,
+    write_renditions,
+)
 from common.markdown import normalize_newlines, render_markdown
 from common.ordering import AuthorOrdered
 from common.publication import State, Status, published_condition, state_of
@@ -125,6 +132,12 @@ class BriefQuerySet(models.QuerySet):
 
 
 RENDITION_WIDTHS = [480, 800, 1200, 1600]
+
+
+def rendition_files(renditions):
+    """The names of the files a brief's `lead_image_renditions` lists."""
+    made = [*renditions.get("sizes", []), renditions.get("thumbnail", {})]
+    return [made_one[key] for made_one in made for key in ("webp", "jpeg") if key in made_one]
 
 
 def person_name(user):
@@ -245,13 +258,19 @@ class Brief(models.Model):
         self.summary = normalize_newlines(self.summary)
         self.latest_developments = normalize_newlines(self.latest_developments)
         self.latest_developments_html = render_markdown(self.latest_developments)
-        if not self.lead_image:
+        if not self._has_renditions():
+            # Those of another image (or none): pages show the image once its own are made.
             self.lead_image_renditions = {}
-        # One transaction with the renditions' update: the content version changes with the
-        # save (briefs.public.freshness), and no reader may cache the brief between the two.
+        # One transaction with what receivers derive from the save (briefs.signals: the search
+        # index, the content version), so no reader sees the brief without them.
         with transaction.atomic():
             super().save(*args, **kwargs)
-            self._refresh_renditions()
+            # With its generated name now. Made by the worker, not in the request: decoding a
+            # large upload takes seconds and over a hundred megabytes.
+            if self.lead_image and not self._has_renditions():
+                from .tasks import make_lead_image_renditions  # the tasks import this module
+
+                after_commit(make_lead_image_renditions, self.pk)
 
     def get_absolute_url(self):
         return slug_url("briefs:detail", self.slug)
@@ -266,16 +285,29 @@ class Brief(models.Model):
                 {"withdraw_at": "The withdrawal time must come after the publication time."}
             )
 
-    def _refresh_renditions(self):
-        # After saving, when the upload has its generated name; an unchanged image keeps its
-        # renditions, so they are made once per upload and never per request.
-        if not self.lead_image or self.lead_image_renditions.get("source") == self.lead_image.name:
-            return
-        renditions = write_renditions(
-            self.lead_image, "briefs/renditions", widths=RENDITION_WIDTHS, thumbnail_size=(360, 240)
+    def _has_renditions(self):
+        return bool(self.lead_image) and (
+            self.lead_image_renditions.get("source") == self.lead_image.name
         )
-        self.lead_image_renditions = {"source": self.lead_image.name, **renditions}
-        Brief.objects.filter(pk=self.pk).update(lead_image_renditions=self.lead_image_renditions)
+
+    def make_renditions(self):
+        """Write the lead image's renditions if it has none yet (the worker's task, once per
+        upload, never per request), and record them if the brief still has that image."""
+        if not self.lead_image or self._has_renditions():
+            return
+        with self.lead_image.open("rb") as image:
+            renditions = write_renditions(
+                image, "briefs/renditions", widths=RENDITION_WIDTHS, thumbnail_size=(360, 240)
+            )
+        renditions = {"source": self.lead_image.name, **renditions}
+        still = Brief.objects.filter(pk=self.pk, lead_image=self.lead_image.name)
+        if not still.update(lead_image_renditions=renditions):
+            # The image changed (or the brief went) while they were made: of no use.
+            for name in rendition_files(renditions):
+                default_storage.delete(name)
+            return
+        self.lead_image_renditions = renditions
+        images_made.send(sender=Brief, instance=self)
 
     @cached_property
     def lead_picture(self):

@@ -10,6 +10,7 @@ an expert or issue the public sees is a publication event.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from common import images
 from events import outbox
 from events.models import Kind
 from experts.models import Expert, ExpertQuote
@@ -80,6 +81,14 @@ def name_deleted(sender, instance, **kwargs):
         freshness.bump(schedule_changed=False)
 
 
+def images_written(sender, instance, **kwargs):
+    """The worker wrote a brief's renditions or an expert's thumbnail after its save: pages
+    the public sees it on were kept without them."""
+    public = Brief.objects.published() if sender is Brief else Expert.objects.public()
+    if public.filter(pk=instance.pk).exists():
+        freshness.bump(schedule_changed=False)
+
+
 def publicly_changed(sender, instance):
     """An expert or issue the public sees: an event, in the change's transaction."""
     if sender is Expert and Expert.objects.public().filter(pk=instance.pk).exists():
@@ -104,3 +113,5 @@ def connect():
         post_save.connect(name_saved, sender=named)
         post_delete.connect(name_deleted, sender=named)
     pre_delete.connect(issue_deleting, sender=Issue)
+    for pictured in (Brief, Expert):
+        images.images_made.connect(images_written, sender=pictured)

@@ -1,10 +1,15 @@
-"""Sign-in throttling with django-axes: who a client is, and what a locked-out client sees."""
+"""What the site adds to Django's own defences: sign-in throttling with django-axes (who a
+client is, and what a locked-out client sees), the Permissions-Policy header, and the admin's
+query parameters cleaned of control characters."""
 
+import ipaddress
 import math
+import unicodedata
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib import admin
+from django.http import QueryDict
 from django.shortcuts import render
 
 
@@ -23,14 +28,30 @@ class SignInThrottleBackend(AxesStandaloneBackend):
 
 
 def client_ip_address(request):
-    """The address sign-in failures are counted by. Behind our TLS proxy every request comes
-    from the proxy; the client is the address the proxy added last to X-Forwarded-For, since
-    the ones before it are whatever the client chose to send."""
-    if settings.BEHIND_TLS_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR")
+    """The address sign-in failures are counted by.
+
+    Each trusted proxy (settings.TRUSTED_PROXY_HOPS of them) appends the address it got the
+    request from to X-Forwarded-For, so the client is the HOPS-th entry from the right: the
+    entries before it are whatever the client chose to send. A header with fewer entries did
+    not pass through all the proxies, and an entry that is no IP address is not one a proxy
+    wrote: REMOTE_ADDR then. With no proxy (0 hops) the header is not read at all.
+
+    This holds only if the app cannot be reached except through the proxies. A client that
+    reaches it directly writes the whole header, so with hops >= 1 it can name a new address
+    on each attempt and escape the per-address lockout; the per-account lockout still holds,
+    as it counts the username whatever the address (tests/security/test_login_throttling.py).
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    hops = settings.TRUSTED_PROXY_HOPS
+    if not hops:
+        return remote
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(forwarded) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return remote
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -46,3 +67,73 @@ def lockout_response(request, original_response=None, credentials=None):
     response = render(request, "axes/lockout.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+# Browser features no page of ours uses, denied to the page and to anything it might embed:
+# a script injected despite the Content-Security-Policy still cannot reach them. A name the
+# browser does not know is ignored (a console warning only): tests/browser checks Chromium
+# knows each. Security keys (publickey-credentials-*) stay allowed for two-factor sign-in.
+DENIED_FEATURES = (
+    "accelerometer",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "interest-cohort",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+
+
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY with every response (Django has no setting for it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def _without_control_characters(text):
+    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+
+
+class AdminQueryCleaningMiddleware:
+    """The admin's query parameters (list filters, search, autocomplete terms) with control
+    characters turned into spaces, as the public search does with its query.
+
+    The admin hands these values to the database as they come, and PostgreSQL refuses a
+    NUL in text: `?q=%00` or `?status__exact=%00` would be a server error. No filter or
+    search of ours needs a control character, so they are taken out once, here, for every
+    admin page (ours, the experts' and Django's own) instead of in each list and lookup.
+    Forms need nothing of the kind: Django's form fields already refuse NUL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/admin/") and request.META.get("QUERY_STRING"):
+            given = request.GET
+            pairs = [(name, value) for name, values in given.lists() for value in values]
+            cleaned = [
+                (_without_control_characters(name), _without_control_characters(value))
+                for name, value in pairs
+            ]
+            if cleaned != pairs:
+                query = QueryDict(mutable=True, encoding=given.encoding)
+                for name, value in cleaned:
+                    query.appendlist(name, value)
+                request.META["QUERY_STRING"] = query.urlencode()
+                request.GET = QueryDict(request.META["QUERY_STRING"], encoding=given.encoding)
+        return self.get_response(request)

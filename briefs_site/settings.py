@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "taggit",
     "axes",
     "csp",
+    # Two-factor sign-in for people who may publish (briefs_site.two_factor): authenticator
+    # app codes (TOTP) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # experts comes before briefs: the editorial groups are set up on briefs'
     # post_migrate signal, when the permissions of both apps exist.
     "events",
@@ -78,6 +83,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response, static files too; the admin's query parameters
+    # without control characters (briefs_site.security).
+    "briefs_site.security.PermissionsPolicyMiddleware",
+    "briefs_site.security.AdminQueryCleaningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # ETags and 304s for every page; then public pages kept whole (briefs.public.middleware),
@@ -88,6 +97,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second factor; then the admin
+    # holds back whoever must give one and has not (briefs_site.two_factor).
+    "django_otp.middleware.OTPMiddleware",
+    "briefs_site.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
@@ -208,8 +221,25 @@ if not DEBUG:
     if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Subdomains and the browsers' preload list commit more than this site to HTTPS for a long
+    # time (every subdomain; leaving the list takes months): only when the operator says so.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        raise ImproperlyConfigured(
+            "DJANGO_HSTS_PRELOAD=1 needs DJANGO_HSTS_INCLUDE_SUBDOMAINS=1: the preload list "
+            "takes only sites whose HSTS header covers their subdomains."
+        )
+    # check --deploy warns about each one left off (W005, W021); off is the choice made above,
+    # so exactly those warnings, and only while they are off, are silenced.
+    SILENCED_SYSTEM_CHECKS = [
+        check
+        for check, on in [
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        ]
+        if not on
+    ]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
@@ -252,9 +282,30 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "briefs_site.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "briefs_site.security.client_ip_address"
 AXES_VERBOSE = False  # no banner in the output of every manage.py command
-# Behind a TLS proxy every request comes from the proxy: the client is the address the proxy
-# added last to X-Forwarded-For (the ones before it are whatever the client sent).
+# Behind proxies every request comes from the nearest one: the client is the address the
+# farthest trusted proxy added to X-Forwarded-For, that many entries from its right (the ones
+# before it are whatever the client sent). One proxy by default behind a TLS proxy, else none.
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+_HOPS = os.environ.get("DJANGO_TRUSTED_PROXY_HOPS", "").strip() or (
+    "1" if BEHIND_TLS_PROXY else "0"
+)
+if not (_HOPS.isascii() and _HOPS.isdigit()):
+    raise ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_HOPS must be a whole number: how many proxies, each adding to "
+        "X-Forwarded-For, stand between clients and the site (0 when none)."
+    )
+TRUSTED_PROXY_HOPS = int(_HOPS)
+
+# Two-factor sign-in (briefs_site.two_factor): required of everyone who may publish
+# (briefs.publish_brief; superusers too). On unless set otherwise, except with DJANGO_DEBUG on,
+# where `make run`'s demo accounts sign in with their passwords alone.
+BRIEFS_REQUIRE_2FA = env_bool("BRIEFS_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
+# Wrong codes are throttled per account like passwords: after n failures in a row, no code
+# (not even the right one) is checked for 2**(n-1) seconds. django-otp's default, written
+# here because a factor of 0 would turn throttling off.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LOGGING = {
     "version": 1,
@@ -276,7 +327,7 @@ EVENT_HANDLERS = [
 # (kombu's filesystem transport), so `make run` needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"
     _BROKER_FOLDER = str(BASE_DIR / "var" / "broker")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _BROKER_FOLDER,
@@ -300,7 +351,17 @@ CELERY_TIMEZONE = "UTC"
 # a stopped worker missed.
 EVENTS_SWEEP_SECONDS = float(os.environ.get("BRIEFS_EVENTS_SWEEP_SECONDS", "2"))
 CELERY_BEAT_SCHEDULE = {
-    "sweep-due-events": {"task": "events.tasks.sweep", "schedule": EVENTS_SWEEP_SECONDS}
+    "sweep-due-events": {"task": "events.tasks.sweep", "schedule": EVENTS_SWEEP_SECONDS},
+    # Renditions and thumbnails whose message never reached the worker (briefs.tasks,
+    # experts.tasks): a save asks for its own when it commits.
+    "make-missing-renditions": {
+        "task": "briefs.tasks.make_missing_renditions",
+        "schedule": 5 * 60,
+    },
+    "make-missing-thumbnails": {
+        "task": "experts.tasks.make_missing_thumbnails",
+        "schedule": 5 * 60,
+    },
 }
 # Where beat keeps when it last ran each task (a small file; its folder must exist).
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(

@@ -7,6 +7,7 @@ from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from briefs.public.sitemaps import BriefSitemap, ExpertSitemap, IssueSitemap
+from briefs_site import two_factor
 
 admin.site.site_header = f"{settings.SITE_NAME} authoring"
 admin.site.site_title = settings.SITE_NAME
@@ -15,6 +16,9 @@ admin.site.index_title = "Briefs, experts and issues"
 SITEMAPS = {"briefs": BriefSitemap, "issues": IssueSitemap, "experts": ExpertSitemap}
 
 urlpatterns = [
+    # Before the admin's own patterns, whose catch-all would take these paths.
+    path("admin/two-factor/enrol/", two_factor.enrol, name="two-factor-enrol"),
+    path("admin/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("admin/", admin.site.urls),
     # An index of the sections' pages: an archive's briefs outgrow one sitemap's 50,000 URLs.
     path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),

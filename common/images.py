@@ -1,4 +1,4 @@
-"""Uploaded images: what an upload must be, and the files made from it once, when saved.
+"""Uploaded images: what an upload must be, and the files made from it once, after it is saved.
 
 An upload is judged by its content, never by its name: it must be a whole JPEG, PNG, WebP or
 GIF within the size, pixel and frame limits below, and each way it can fail has a message a
@@ -6,12 +6,17 @@ person understands. What is stored is a fresh encoding without metadata (EXIF, G
 comments, colour profiles), upright, in sRGB, under a generated name.
 
 Pages never resize images per request: thumbnails and responsive renditions are written to
-storage when the upload is saved, and pages point at those files.
+storage by the worker once the save that brought the upload has committed (`after_commit`),
+and pages point at those files. They are made from the first frame, decoded or reduced no
+larger than they need, so the web process only checks and re-encodes the upload.
 """
 
+import logging
+import math
 import uuid
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
 from pathlib import PurePath
 
@@ -19,19 +24,26 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils.deconstruct import deconstructible
 from PIL import Image, ImageCms, ImageOps
+
+logger = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 MAX_BYTES = 10 * 1024 * 1024
 # Checked on the header, before a pixel is decoded: a small file can declare a huge image.
-MAX_PIXELS = 40_000_000
+# A decoded picture takes up to 4 bytes a pixel, and the web process decodes it twice (to
+# check it, to store it): 25 megapixels, a 6,000 × 4,000 camera picture, is 100 MB each time.
+MAX_PIXELS = 25_000_000
 MAX_FRAMES = 100
-# All frames of an animation together: each one is decoded to check it and to store it.
-MAX_ANIMATION_PIXELS = 50_000_000
+# All frames of an animation together: the stored copy is written from every frame decoded at
+# once, and re-encoding a GIF's frames takes about a second for 10 megapixels (4 to 7 s for
+# the 50 once accepted). Only the first frame is shown, in the renditions.
+MAX_ANIMATION_PIXELS = 10_000_000
 RENDITION_FORMATS = {"webp": "WEBP", "jpeg": "JPEG"}
 ACCEPTED = "upload a JPEG, PNG, WebP or GIF photo"
 
@@ -93,10 +105,13 @@ def _check(file):
     with image:
         width, height = image.size
         if width * height > MAX_PIXELS:
+            # The largest copy of the same shape within the limit, for the person to make.
+            scale = math.sqrt(MAX_PIXELS / (width * height))
+            smaller = f"{math.floor(width * scale):,} × {math.floor(height * scale):,}"
             raise ValidationError(
                 f"This image is {width:,} × {height:,} pixels ({megapixels(width * height)} "
                 f"megapixels); the limit is {MAX_PIXELS // 1_000_000} megapixels. "
-                "Upload a smaller copy.",
+                f"Upload a smaller copy, at most {smaller} pixels.",
                 code="pixels",
             )
         try:
@@ -224,6 +239,8 @@ def without_metadata(file):
         image_format, frames = _kind(image)
         orientation = image.getexif().get(0x0112, 1)
         if frames == 1:
+            # Cleaned in place: a copy would hold a second decoded picture.
+            image.load()
             picture = _clean(image, orientation)
             options = {
                 "JPEG": {"quality": 90, "optimize": True},
@@ -235,7 +252,8 @@ def without_metadata(file):
             for index in range(frames):
                 image.seek(index)
                 durations.append(image.info.get("duration", 100))
-                pictures.append(_clean(image, orientation))
+                # A copy: seeking to the next frame reuses this one's pixels.
+                pictures.append(_clean(image.copy(), orientation))
             pictures[0].save(
                 output,
                 image_format,
@@ -252,27 +270,33 @@ def without_metadata(file):
 _SRGB = ImageCms.createProfile("sRGB")
 
 
-def _clean(image, orientation):
-    """A copy of one frame: upright, in sRGB, and with no metadata left to be written."""
-    profile = image.info.get("icc_profile")
+def _clean(picture, orientation):
+    """One decoded frame (changed, or replaced): upright, in sRGB, and with no metadata left
+    to be written."""
+    profile = picture.info.get("icc_profile")
     # Kept: which palette entry or colour is transparent is part of the picture.
-    kept = {key: image.info[key] for key in ("transparency",) if key in image.info}
-    picture = image.copy()
+    kept = {key: picture.info[key] for key in ("transparency",) if key in picture.info}
     picture.info = dict(kept)
-    if orientation != 1:
-        # exif_transpose reads the orientation from the image's own EXIF, which only the
-        # first frame carries; a copy with just that tag turns every frame alike.
-        exif = Image.Exif()
-        exif[0x0112] = orientation
-        picture.info["exif"] = exif.tobytes()
-        picture = ImageOps.exif_transpose(picture)
-        picture.info = dict(kept)
+    picture = _upright(picture, orientation)
+    picture.info = dict(kept)
     if profile:
         picture = _to_srgb(picture, profile)
     elif picture.mode == "CMYK":
         picture = picture.convert("RGB")
         picture.info = {}
     return picture
+
+
+def _upright(picture, orientation):
+    """The picture turned as an EXIF orientation says (itself when it says nothing)."""
+    if orientation == 1:
+        return picture
+    # exif_transpose reads the orientation from the image's own EXIF, which only the first
+    # frame of an animation carries; a copy with just that tag turns every frame alike.
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    picture.info["exif"] = exif.tobytes()
+    return ImageOps.exif_transpose(picture)
 
 
 def _to_srgb(picture, profile):
@@ -345,13 +369,42 @@ class UploadedImageField(models.ImageField):
         return file
 
 
-def _flattened(file):
-    """The image upright (EXIF orientation applied) on white, as RGB."""
+# Made images are resized from a picture at least this many times their size: reducing a
+# large upload by whole factors first (JPEG while decoding) keeps memory and time down, and
+# the last, Lanczos step from half again the size looks the same as from the full one.
+REDUCING_GAP = 1.5
+# Converted and reduced this many rows at a time: converting the whole of a large picture (to
+# RGBA, or to premultiplied alpha to reduce it) would hold a second copy of it.
+STRIP_ROWS = 256
+
+
+def _first_frame_on_white(file, needed_scale):
+    """The first frame, upright (EXIF orientation applied), on white, as RGB, and no larger
+    than the made images need: `needed_scale(width, height)` says how small, for the upright
+    size, the largest of them is. Returns it with the upright size of the original."""
     file.seek(0)
     with Image.open(file) as image:
-        image = ImageOps.exif_transpose(image).convert("RGBA")
-    background = Image.new("RGBA", image.size, "white")
-    return Image.alpha_composite(background, image).convert("RGB")
+        orientation = image.getexif().get(0x0112, 1)
+        width, height = image.size
+        if orientation in {5, 6, 7, 8}:
+            width, height = height, width
+        scale = min(1.0, REDUCING_GAP * needed_scale(width, height))
+        wanted = (math.ceil(image.width * scale), math.ceil(image.height * scale))
+        # A JPEG decodes at 1/2, 1/4 or 1/8 of its size, no smaller than asked; others do not.
+        image.draft(image.mode, wanted)
+        factor = max(1, math.floor(min(image.width / wanted[0], image.height / wanted[1])))
+        picture = Image.new(
+            "RGB", (math.ceil(image.width / factor), math.ceil(image.height / factor)), "white"
+        )
+        rows = factor * max(1, STRIP_ROWS // factor)
+        for top in range(0, image.height, rows):
+            strip = image.crop((0, top, image.width, min(image.height, top + rows)))
+            if strip.mode not in {"RGB", "RGBA"}:
+                strip = strip.convert("RGBA" if strip.has_transparency_data else "RGB")
+            if factor > 1:
+                strip = strip.reduce(factor)
+            picture.paste(strip, (0, top // factor), strip if strip.mode == "RGBA" else None)
+    return _upright(picture, orientation), (width, height)
 
 
 def _encode(image, image_format):
@@ -368,31 +421,55 @@ def _encode(image, image_format):
 
 def square_thumbnail(file, size=320):
     """A square JPEG, centred a little above the middle, where faces usually are."""
-    thumbnail = ImageOps.fit(
-        _flattened(file), (size, size), Image.Resampling.LANCZOS, centering=(0.5, 0.35)
-    )
+    picture, _ = _first_frame_on_white(file, lambda width, height: size / min(width, height))
+    thumbnail = ImageOps.fit(picture, (size, size), Image.Resampling.LANCZOS, centering=(0.5, 0.35))
     return _encode(thumbnail, "JPEG")
 
 
 def write_renditions(file, folder, widths, thumbnail_size):
     """Write WebP and JPEG copies of the image at each width no wider than the original,
     plus a cropped thumbnail; return where they are, for building srcset attributes."""
-    image = _flattened(file)
+
+    def needed_scale(width, height):
+        # The widest copy, or the thumbnail's crop, which covers its whole box.
+        widest = min(max(widths), width) / width
+        return max(widest, thumbnail_size[0] / width, thumbnail_size[1] / height)
+
+    picture, (original_width, original_height) = _first_frame_on_white(file, needed_scale)
     stem = uuid.uuid4().hex
 
-    def save(picture, label):
+    def save(image, label):
         return {
             extension: default_storage.save(
-                f"{folder}/{stem}-{label}.{extension}", _encode(picture, image_format)
+                f"{folder}/{stem}-{label}.{extension}", _encode(image, image_format)
             )
             for extension, image_format in RENDITION_FORMATS.items()
         }
 
     sizes = []
-    for width in sorted({min(width, image.width) for width in widths}):
-        height = round(image.height * width / image.width)
-        resized = image.resize((width, height), Image.Resampling.LANCZOS)
+    for width in sorted({min(width, original_width) for width in widths}):
+        height = round(original_height * width / original_width)
+        resized = picture.resize((width, height), Image.Resampling.LANCZOS)
         sizes.append({"width": width, "height": height, **save(resized, width)})
-    cropped = ImageOps.fit(image, thumbnail_size, Image.Resampling.LANCZOS)
+    cropped = ImageOps.fit(picture, thumbnail_size, Image.Resampling.LANCZOS)
     thumbnail = {"width": thumbnail_size[0], "height": thumbnail_size[1]}
     return {"sizes": sizes, "thumbnail": {**thumbnail, **save(cropped, "thumbnail")}}
+
+
+def after_commit(task, *args):
+    """Have the worker run `task(*args)` once the current transaction commits (at once
+    outside one). If the broker cannot be reached the save still stands: the task's sweep
+    (briefs.tasks, experts.tasks) does the work later."""
+    transaction.on_commit(partial(_send, task, args))
+
+
+def _send(task, args):
+    try:
+        task.apply_async(args)
+    except Exception as error:
+        logger.warning("Could not queue %s%r (%r); its sweep will do it", task.name, args, error)
+
+
+# Sent by a row's model once the worker has written its renditions or thumbnail, outside the
+# save that brought the image: receivers renew what was kept without them (cached pages).
+images_made = Signal()

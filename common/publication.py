@@ -8,6 +8,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# What an editor may do beyond an analyst (briefs.editorial.roles): publish, and change what
+# the public already sees. A permission name, so that layers below briefs can ask
+# user.has_perm() without importing briefs.
+PUBLISH_PERMISSION = "briefs.publish_brief"
+
 
 class Status(models.TextChoices):
     """A brief's status (Brief.Status)."""
@@ -56,3 +61,21 @@ def state_of(status, publish_at, withdraw_at):
     if publish_at is None or publish_at > now:
         return State.SCHEDULED
     return State.PUBLISHED
+
+
+class PublicNeedsAnEditor:
+    """For the ModelAdmin of something the public sees once a public brief refers to it (an
+    expert, an issue): whoever may write makes and edits it while it is not public, but once
+    it is, only people who may publish change or delete it, since the change goes out with no
+    review. Everyone who may view it still sees it. The model's manager has `public()`."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_alter(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_alter(request, obj)
+
+    def _may_alter(self, request, obj):
+        if obj is None or request.user.has_perm(PUBLISH_PERMISSION):
+            return True
+        return not self.model.objects.public().filter(pk=obj.pk).exists()

@@ -3,7 +3,14 @@ from pathlib import PurePath
 from django.db import models
 from django.db.models import Count, Max
 
-from common.images import GeneratedName, UploadedImageField, square_thumbnail, validate_image
+from common.images import (
+    GeneratedName,
+    UploadedImageField,
+    after_commit,
+    images_made,
+    square_thumbnail,
+    validate_image,
+)
 from common.markdown import normalize_newlines, render_markdown
 from common.ordering import AuthorOrdered
 from common.publication import published_condition
@@ -65,24 +72,47 @@ class Expert(models.Model):
             self.slug = unique_slug(self, self.name, fallback="expert")
         self.bio = normalize_newlines(self.bio)
         self.bio_html = render_markdown(self.bio)
-        if not self.photo:
+        if not self.has_thumbnail():
+            # That of another photo (or none): pages show the photo once its own is made.
             self.photo_thumbnail = None
         super().save(*args, **kwargs)
-        self._refresh_thumbnail()
+        # With its generated name now. Made by the worker, not in the request: decoding a
+        # large upload takes seconds and over a hundred megabytes.
+        if self.photo and not self.has_thumbnail():
+            from .tasks import make_photo_thumbnail  # the tasks import this module
+
+            after_commit(make_photo_thumbnail, self.pk)
 
     def get_absolute_url(self):
         return slug_url("experts:detail", self.slug)
 
-    def _refresh_thumbnail(self):
-        # After saving, when the photo has its generated name: the thumbnail is named after it,
-        # so a photo that has not changed is not thumbnailed again.
-        if not self.photo:
+    def has_thumbnail(self):
+        """Whether the thumbnail is of the photo: it is named after it (with a suffix if the
+        name was taken)."""
+        if not self.photo or not self.photo_thumbnail:
+            return False
+        stem, made = PurePath(self.photo.name).stem, PurePath(self.photo_thumbnail.name).stem
+        return made == stem or made.startswith(f"{stem}_")
+
+    def make_thumbnail(self):
+        """Write the photo's thumbnail if it has none yet (the worker's task, once per
+        upload), and record it if the expert still has that photo."""
+        if not self.photo or self.has_thumbnail():
             return
-        stem = PurePath(self.photo.name).stem
-        if PurePath(self.photo_thumbnail.name or "").stem.startswith(stem):
+        with self.photo.open("rb") as photo:
+            thumbnail = square_thumbnail(photo)
+        field = self._meta.get_field("photo_thumbnail")
+        name = field.storage.save(
+            field.generate_filename(self, f"{PurePath(self.photo.name).stem}.jpg"), thumbnail
+        )
+        if not Expert.objects.filter(pk=self.pk, photo=self.photo.name).update(
+            photo_thumbnail=name
+        ):
+            # The photo changed (or the expert went) while it was made: of no use.
+            field.storage.delete(name)
             return
-        self.photo_thumbnail.save(f"{stem}.jpg", square_thumbnail(self.photo), save=False)
-        Expert.objects.filter(pk=self.pk).update(photo_thumbnail=self.photo_thumbnail.name)
+        self.photo_thumbnail = name
+        images_made.send(sender=Expert, instance=self)
 
 
 class ExpertQuote(AuthorOrdered):

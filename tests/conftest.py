@@ -29,6 +29,19 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def site_address(settings):
+    """The site's configured address, as the test client's requests name it."""
+    settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
+def no_second_factor_unless_asked(settings):
+    """Tests sign editors in with force_login() and no second factor, whatever DJANGO_DEBUG
+    says; the tests of two-factor sign-in (security/test_two_factor.py) turn it on."""
+    settings.BRIEFS_REQUIRE_2FA = False
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests log users in often; the deliberately slow production hasher only costs time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -65,13 +65,67 @@ def test_development_runs_with_no_variable_set():
     assert result.returncode == 0, result.stderr
 
 
-def test_production_settings_pass_the_deployment_checks_without_a_warning():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **production())
+HSTS_COMMITMENTS = {"DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1", "DJANGO_HSTS_PRELOAD": "1"}
+
+
+@pytest.mark.parametrize(
+    "hsts",
+    [
+        pytest.param({}, id="hsts-defaults"),
+        pytest.param({"DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1"}, id="hsts-subdomains"),
+        pytest.param(HSTS_COMMITMENTS, id="hsts-subdomains-and-preload"),
+    ],
+)
+def test_production_settings_pass_the_deployment_checks_without_a_warning(hsts):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production(**hsts))
 
     assert result.returncode == 0, result.stderr
     output = result.stdout + result.stderr
     assert not re.search(r"\bW\d{3}\b", output), output
     assert "no issues" in output
+
+
+@pytest.mark.parametrize(
+    ("hsts", "silenced"),
+    [
+        ({}, "['security.W005', 'security.W021']"),
+        ({"DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1"}, "['security.W021']"),
+        (HSTS_COMMITMENTS, "[]"),
+    ],
+)
+def test_only_the_warnings_about_hsts_commitments_left_off_are_silenced(hsts, silenced):
+    assert printed("settings.SILENCED_SYSTEM_CHECKS", **production(**hsts)) == silenced
+
+
+def test_hsts_preload_without_subdomains_refuses_to_start():
+    result = manage("check", **production(DJANGO_HSTS_PRELOAD="1"))
+
+    assert result.returncode != 0
+    assert "DJANGO_HSTS_PRELOAD=1 needs DJANGO_HSTS_INCLUDE_SUBDOMAINS=1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "hops"),
+    [
+        ({}, "0"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "1"}, "1"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "1", "DJANGO_TRUSTED_PROXY_HOPS": ""}, "1"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "1", "DJANGO_TRUSTED_PROXY_HOPS": "2"}, "2"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "1", "DJANGO_TRUSTED_PROXY_HOPS": "0"}, "0"),
+    ],
+)
+def test_trusted_proxy_hops_default_to_one_behind_a_tls_proxy_and_follow_their_variable(
+    variables, hops
+):
+    assert printed("settings.TRUSTED_PROXY_HOPS", **variables) == hops
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "1.5", "\u00b2"])
+def test_trusted_proxy_hops_that_are_not_a_whole_number_refuse_to_start(value):
+    result = manage("check", DJANGO_TRUSTED_PROXY_HOPS=value)
+
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXY_HOPS must be a whole number" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])

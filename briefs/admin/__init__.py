@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from common.publication import State
+from common.publication import PublicNeedsAnEditor, State
 from common.storage import RemoveFilesOfFailedSaves
 from experts.models import ExpertQuote
 
@@ -438,7 +438,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(PublicNeedsAnEditor, admin.ModelAdmin):
     list_display = ["name", "slug", "public_briefs", "all_briefs"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ("name",)}

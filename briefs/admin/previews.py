@@ -12,6 +12,7 @@ brief's links are the "Share a preview" section of its change page
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -91,7 +92,7 @@ def create_preview_link(model_admin, request, brief_id):
     link = share_preview(brief, request.user, form.cleaned_data["hours"])
     until = local_time_label(link.expires_at)
     model_admin.log_change(request, brief, f"Shared a preview link, working until {until}.")
-    address = request.build_absolute_uri(reverse("briefs:preview", args=[link.pk]))
+    address = settings.SITE_URL + reverse("briefs:preview", args=[link.pk])
     messages.success(
         request,
         f"A preview link was made. Anyone with it can read the brief until {until}: {address}",

@@ -7,7 +7,7 @@ anyone (and superusers have it).
 
 from django.contrib.auth.models import Group, Permission
 
-PUBLISH_PERMISSION = "briefs.publish_brief"
+from common.publication import PUBLISH_PERMISSION
 
 _AUTHORING = [
     ("briefs", "brief", ("add", "change", "delete", "view")),

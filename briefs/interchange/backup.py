@@ -7,14 +7,16 @@ An archive is a gzipped tar file (`briefs-YYYYMMDD-HHMMSS.tar.gz`) holding
   working), except what `migrate` makes by itself with ids of its own, content types and
   permissions: those are left out, and named by natural key (`["publish_brief", "briefs",
   "brief"]`) where rows point at them. Sessions are left out too;
-- `media/...`: every file under MEDIA_ROOT (uploaded images, their renditions and thumbnails);
+- `media/...`: every file under MEDIA_ROOT that a row points at (uploaded images, their
+  renditions and thumbnails); orphans, files no row points at (briefs.media), are left out;
 - `manifest.json`, last: when and from what the archive was made (Django version, database,
   applied migrations), how many rows of each model it holds, and the size and SHA-256 of
   every other member.
 
 The database is read in one snapshot (a repeatable-read transaction on PostgreSQL, one read
 transaction on SQLite) while the site keeps serving, and the files after it: an upload is
-never rewritten in place, so every file the data names is there.
+never rewritten in place, so every file the data names is there. Which files are orphans is
+read in the same snapshot: a file written for a save that commits after it is one of them.
 
 A restore checks the whole archive before it changes anything, refuses a site that already
 has content unless told to replace it, then loads the data in one transaction and puts the
@@ -52,6 +54,7 @@ from django.utils import timezone
 
 from experts.models import Expert
 
+from ..media import REPLACED_PREFIX, STAGING_PREFIX, media_files, referenced_files
 from ..models import Brief, Issue
 from ..public import search
 
@@ -63,8 +66,6 @@ MEDIA_PREFIX = "media/"
 # Made again by `migrate` on any database, with ids of its own; or of no lasting worth.
 NOT_BACKED_UP_APPS = {"contenttypes", "sessions"}
 NOT_BACKED_UP_MODELS = {"auth.Permission"}
-# Folders a restore works in, inside MEDIA_ROOT so that moving files in place is a rename.
-STAGING_PREFIX, REPLACED_PREFIX = ".restoring-", ".replaced-"
 CHUNK = 1024 * 1024
 
 
@@ -99,23 +100,6 @@ def row_counts():
 def applied_migrations():
     applied = MigrationRecorder(connection).applied_migrations()
     return sorted(f"{app}.{name}" for app, name in applied)
-
-
-def media_files(media_root):
-    """Files under MEDIA_ROOT, as (path relative to it, in POSIX form; absolute path), leaving
-    out a restore's working folders."""
-    if not media_root.is_dir():
-        return []
-    found = []
-    for folder, subfolders, files in os.walk(media_root):
-        subfolders[:] = sorted(
-            name for name in subfolders if not name.startswith((STAGING_PREFIX, REPLACED_PREFIX))
-        )
-        for name in sorted(files):
-            path = Path(folder, name)
-            if path.is_file() and not path.is_symlink():
-                found.append((path.relative_to(media_root).as_posix(), path))
-    return found
 
 
 def site_content(media_root):
@@ -155,7 +139,7 @@ def create_backup(output, media_root=None):
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="briefs-backup-") as work:
         data_path = Path(work, DATA_NAME)
-        counts = dump_database(data_path)
+        counts, referenced = dump_database(data_path)
         handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:
             with os.fdopen(handle, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
@@ -163,6 +147,7 @@ def create_backup(output, media_root=None):
                 members += [
                     add_file(tar, MEDIA_PREFIX + name, path)
                     for name, path in media_files(media_root)
+                    if name in referenced
                 ]
                 manifest = {
                     "format": ARCHIVE_FORMAT,
@@ -184,8 +169,8 @@ def create_backup(output, media_root=None):
 
 
 def dump_database(path):
-    """Write the database to `path` as loaddata reads it, and count its rows, from one
-    snapshot."""
+    """Write the database to `path` as loaddata reads it; returns the count of its rows and
+    the names of the files they point at (briefs.media), all from one snapshot."""
     models = backed_up_models()
     # Without it each query would see the latest commits: a revision saved during the dump
     # could name a brief dumped before it existed. (Inside a transaction already begun, as
@@ -196,6 +181,7 @@ def dump_database(path):
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         counts = row_counts()
+        referenced = referenced_files()
         with open(path, "w", encoding="utf-8") as file:
             serializers.serialize(
                 "json",
@@ -204,7 +190,7 @@ def dump_database(path):
                 use_natural_foreign_keys=True,
                 cls=ExactJSONEncoder,
             )
-    return counts
+    return counts, referenced
 
 
 def rows_in_dependency_order(models):

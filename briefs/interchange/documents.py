@@ -5,6 +5,7 @@ writes anything and reports every problem with where it is, so a bad file loses 
 and a good one needs no second try.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +36,10 @@ QUOTE_KEYS = {"expert", "expert_title", "text"}
 SECTION_KEYS = {"heading", "body"}
 RELATED_KEYS = {"title", "byline", "url", "brief"}
 STATUSES = [choice.value for choice in Brief.Status]
+# The control characters a brief's text may hold: tabs and line breaks, \r\n too (files
+# written on Windows; the brief stores \n). Any other is nothing an author wrote, and
+# PostgreSQL refuses a NUL outright: a file holding one would stop the import mid-way.
+ALLOWED_CONTROL_CHARACTERS = {"\t", "\n", "\r"}
 
 
 class DocumentError(Exception):
@@ -55,6 +60,18 @@ class ImportReport:
 
 def squash_spaces(text):
     return " ".join(text.split())
+
+
+def control_character_problem(text):
+    """What is wrong with text holding a control character other than a tab or line break,
+    saying which and where; None when it holds none."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROL_CHARACTERS:
+            return (
+                f"holds a control character (U+{ord(char):04X}) at character {position + 1}, "
+                "which a brief may not contain"
+            )
+    return None
 
 
 # Export
@@ -83,6 +100,11 @@ class _Checker:
             return default
         if not isinstance(value, str):
             self.problem(f"{where}.{key}", f"expected text, found {type(value).__name__}")
+            return default
+        control = control_character_problem(value)
+        if control:
+            # The default goes on: the value never reaches a query, even one that only checks.
+            self.problem(f"{where}.{key}", control)
             return default
         if required and not value.strip():
             self.problem(f"{where}.{key}", "is required and may not be empty")
@@ -216,6 +238,10 @@ class _Checker:
             return []
         names = {}
         for name in value:
+            control = control_character_problem(name)
+            if control:
+                self.problem(f"{where}.issues", f"{name[:40]!r} {control}")
+                continue
             name = squash_spaces(name)
             if not name:
                 self.problem(f"{where}.issues", "an issue name is empty")

@@ -9,6 +9,11 @@ Every public response says how it may be kept elsewhere: `Cache-Control: public,
 must-revalidate` with an ETag, so browsers and proxies ask again each time and get a 304
 (django.middleware.http.ConditionalGetMiddleware) when nothing changed.
 
+A public page is made as for the site's own address (settings.SITE_URL): once Django has
+checked the request's Host against ALLOWED_HOSTS, the request is given the site's host and
+scheme, so canonical links, og:url, JSON-LD, feeds, the sitemap and robots.txt name the site,
+whatever Host a request forged.
+
 A page is kept under its absolute address as the page reads it: the scheme, the host (which
 Django has checked against ALLOWED_HOSTS) and the path, with only the query parameters its
 view reads (READ_PARAMETERS), sorted. The view is given that same query and no other, so
@@ -18,6 +23,7 @@ is served the page kept without them and adds no entry.
 """
 
 import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -87,6 +93,19 @@ def keep_read_parameters(request):
     request.GET = QueryDict(request.META["QUERY_STRING"], encoding=given.encoding)
 
 
+def use_site_address(request):
+    """Give the request the site's own host and scheme. get_host() first refuses a Host not
+    in ALLOWED_HOSTS (a 400), as it would have anyway."""
+    request.get_host()
+    site = urlsplit(settings.SITE_URL)
+    request.META["HTTP_HOST"] = site.netloc
+    request.META.pop("HTTP_X_FORWARDED_HOST", None)
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        request.META[header] = secure_value if site.scheme == "https" else site.scheme
+    request._get_scheme = lambda: site.scheme
+
+
 def page_key(token, request):
     """The key of a page: its content version, and its address as the page reads it (after
     keep_read_parameters): scheme, host, path and query."""
@@ -101,6 +120,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not is_public_request(request):
             return self.get_response(request)
+        use_site_address(request)
         keep_read_parameters(request)
         held = freshness.hold_for_request()
         token = freshness.content_token()

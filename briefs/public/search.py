@@ -29,6 +29,7 @@ from django.utils.text import slugify
 from experts.models import Expert, ExpertQuote
 
 from ..models import Brief, Format, Issue
+from .filters import MAX_ISSUES, filter_value, filter_values
 from .listings import public_experts, public_issues_in_order
 
 # Private-use characters mark matches in snippets: they cannot occur in a brief, so the
@@ -320,26 +321,28 @@ FACET_LIMIT = 12
 
 
 class SearchFacets:
-    """One search: the query, the facet choices read from the URL (`issue`, any number, all
-    of which must match; `expert`; `format`; `year`), the ranked hits and the facet counts.
+    """One search: the query, the facet choices read from the URL (`issue`, up to
+    MAX_ISSUES, all of which must match; one `expert`, `format` and `year`), the ranked hits
+    and the facet counts.
 
-    A facet value that names nothing public answers 404, as /briefs/?issue= does."""
+    A facet value that names nothing public answers 404, as /briefs/?issue= does; more values
+    than that are refused (briefs.public.filters.TooManyFilters)."""
 
     def __init__(self, params, query):
         self.params, self.query, self.search = params, query, backend()
-        self.issues = public_issues_in_order(list(dict.fromkeys(params.getlist("issue"))))
+        self.issues = public_issues_in_order(filter_values(params, "issue", MAX_ISSUES))
         if self.issues is None:
             raise Http404("No such issue.")
         self.expert = self._chosen(
-            params.get("expert"),
+            filter_value(params, "expert"),
             lambda slug: next((e for e in public_experts() if e.slug == slug), None),
         )
         # Formats are few and have no slug of their own: matched by their name's slug.
         self.format = self._chosen(
-            params.get("format"),
+            filter_value(params, "format"),
             lambda slug: next((f for f in Format.objects.all() if slugify(f.name) == slug), None),
         )
-        year = params.get("year")
+        year = filter_value(params, "year")
         if year is not None and not re.fullmatch(r"[0-9]{4}", year):
             raise Http404("No such year.")
         self.year = int(year) if year else None
@@ -436,17 +439,18 @@ class SearchFacets:
 
     def _group(self, title, param, options, many=False):
         selected = set(self.params.getlist(param))
+        # At the limit no link adds one more issue: it would be refused (filters.MAX_ISSUES).
+        full = many and len(selected) >= MAX_ISSUES
+
+        def url(value):
+            if value in selected:
+                return self._url(param=param, remove=value)
+            return None if full else self._url(param=param, add=value, many=many)
+
         return {
             "title": title,
             "options": [
-                {
-                    "label": label,
-                    "count": count,
-                    "selected": value in selected,
-                    "url": self._url(param=param, remove=value)
-                    if value in selected
-                    else self._url(param=param, add=value, many=many),
-                }
+                {"label": label, "count": count, "selected": value in selected, "url": url(value)}
                 for value, label, count in options
             ],
         }

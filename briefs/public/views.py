@@ -14,6 +14,7 @@ from django.views.generic import DetailView, ListView
 from experts.models import ExpertQuote
 
 from ..models import Brief, PreviewLink, RelatedLink, local_time_label
+from .filters import MAX_ISSUES, FilterLimitMixin, filter_value, filter_values
 from .listings import (
     more_on,
     public_issue,
@@ -25,9 +26,6 @@ from .pagination import NewestFirstPaginationMixin, StrictPaginationMixin
 from .previews import private_preview
 from .search import SearchFacets, clean_query
 from .structured_data import brief_description, default_meta, latest_feed, news_article
-
-# More than this many issues at once is not a reader's filter.
-MAX_FILTER_ISSUES = 8
 
 
 class PageMetaMixin:
@@ -57,7 +55,7 @@ def issue_filter_url(list_url, issues):
     return list_url + (f"?{query}" if query else "")
 
 
-class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
+class BriefListView(FilterLimitMixin, PageMetaMixin, NewestFirstPaginationMixin, ListView):
     template_name = "briefs/brief_list.html"
     context_object_name = "briefs"
 
@@ -69,10 +67,7 @@ class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
         return "briefs:" + ",".join(str(pk) for pk in sorted(issue.pk for issue in self.chosen))
 
     def chosen_issues(self):
-        slugs = list(dict.fromkeys(self.request.GET.getlist("issue")))
-        if len(slugs) > MAX_FILTER_ISSUES:
-            raise Http404(f"Choose at most {MAX_FILTER_ISSUES} issues.")
-        issues = public_issues_in_order(slugs)
+        issues = public_issues_in_order(filter_values(self.request.GET, "issue", MAX_ISSUES))
         if issues is None:
             raise Http404("No such issue.")
         return issues
@@ -87,12 +82,16 @@ class BriefListView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
             }
             for issue in self.chosen
         ]
+        # At the limit no link offers one more issue: it would be refused (filters.MAX_ISSUES).
+        full = len(self.chosen) >= MAX_ISSUES
         narrower = [
             {"issue": issue, "add_url": issue_filter_url(list_url, [*self.chosen, issue])}
-            for issue in public_issues()
+            for issue in ([] if full else public_issues())
             if issue not in self.chosen
         ]
-        return super().get_context_data(chosen=chosen, narrower=narrower, **kwargs)
+        return super().get_context_data(
+            chosen=chosen, narrower=narrower, issue_limit=MAX_ISSUES if full else None, **kwargs
+        )
 
     def get_page_meta(self):
         if not self.chosen:
@@ -238,14 +237,14 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-class SearchView(PageMetaMixin, StrictPaginationMixin, ListView):
+class SearchView(FilterLimitMixin, PageMetaMixin, StrictPaginationMixin, ListView):
     """/search/?q=: public briefs ranked by relevance, with facets that narrow the results."""
 
     template_name = "briefs/search.html"
     context_object_name = "hits"
 
     def get_queryset(self):
-        self.query = clean_query(self.request.GET.get("q", ""))
+        self.query = clean_query(filter_value(self.request.GET, "q"))
         self.search = SearchFacets(self.request.GET, self.query)
         self.hit_count, self.facets = 0, []
         if not self.query:

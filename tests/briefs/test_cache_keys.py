@@ -62,14 +62,26 @@ PAGES_WITH_ADDRESSES = [
 
 
 @pytest.mark.parametrize("url", PAGES_WITH_ADDRESSES)
-def test_a_page_made_for_a_forged_host_is_not_served_to_other_readers(site, client, settings, url):
+def test_a_forged_host_puts_none_of_its_urls_in_any_page(site, client, settings, url):
+    """Absolute URLs come from the site's configured address (settings.SITE_URL), not from the
+    request: the page made for a forged Host names the site, and so does what others get."""
     settings.ALLOWED_HOSTS = ["testserver", "example.org"]
     forged = page(client, url, HTTP_HOST=FORGED_HOST).content.decode()
-    assert f"http://{FORGED_HOST}/" in forged
+    assert "example.org" not in forged
+    assert "http://testserver/" in forged
     for _ in range(2):
         ours = page(client, url).content.decode()
         assert "example.org" not in ours
         assert "http://testserver/" in ours
+
+
+def test_absolute_urls_name_the_configured_address(site, client, settings):
+    settings.SITE_URL = "https://briefs.example.net"
+    settings.ALLOWED_HOSTS = ["testserver", "briefs.example.net"]
+    for url in PAGES_WITH_ADDRESSES:
+        text = page(client, url).content.decode()
+        assert "https://briefs.example.net/" in text, url
+        assert "testserver" not in text, url
 
 
 def test_a_host_not_allowed_is_refused_even_when_its_page_is_kept(site, client):

@@ -2,8 +2,10 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from briefs.interchange.documents import DocumentError, export_documents, import_documents
+from briefs.management.commands import import_briefs
 from briefs.models import Brief, Issue, RelatedLink
 from experts.models import Expert, ExpertQuote
 from tests.factories import BriefFactory, ExpertQuoteFactory, RelatedLinkFactory
@@ -196,6 +198,100 @@ def test_import_command_imports_files_and_reports_each_failure(tmp_path, capsys)
     assert "not valid JSON" in output.err
     assert f"{text}:1: expected the brief's title after the date line" in output.err
     assert Brief.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"title": "A\x00Title"},
+            "brief 1.title: holds a control character (U+0000) at character 2",
+        ),
+        ({"summary": "Short\x00"}, ".summary: holds a control character (U+0000) at character 6"),
+        (
+            {"quotes": [{"expert": "Jane Example", "text": "\x1b[31mWords."}]},
+            ".quotes[0].text: holds a control character (U+001B) at character 1",
+        ),
+        (
+            {"related": [{"title": "x", "url": "https://example.org/\x00"}]},
+            ".related[0].url: holds a control character (U+0000) at character 21",
+        ),
+        (
+            {"related": [{"title": "x", "brief": "a\x00"}]},
+            ".related[0].brief: holds a control character (U+0000) at character 2",
+        ),
+        ({"issues": ["Iran\x00"]}, "issues: 'Iran\\x00' holds a control character (U+0000)"),
+        ({"slug": "a\x7fb"}, ".slug: holds a control character (U+007F) at character 2"),
+    ],
+)
+def test_a_control_character_in_a_document_is_refused_saying_where(changes, message):
+    """PostgreSQL refuses a NUL in text; no author writes one (nor an escape or a DEL)."""
+    with pytest.raises(DocumentError) as raised:
+        import_documents(document(**changes))
+    assert message in str(raised.value)
+    assert "which a brief may not contain" in str(raised.value)
+    assert not Brief.objects.exists()
+
+
+def test_tabs_and_line_breaks_of_any_system_are_text_a_brief_may_hold():
+    import_documents(document(latest_developments="Windows\r\nlines\tand a tab.\n\nMore."))
+
+    assert Brief.objects.get().latest_developments == "Windows\nlines\tand a tab.\n\nMore."
+
+
+def test_a_nul_in_one_file_is_reported_for_that_file_and_the_next_file_is_imported(
+    tmp_path, capsys
+):
+    bad = tmp_path / "1-bad.json"
+    bad.write_text(json.dumps(document(title="Bad", summary="Nul\x00here")), encoding="utf-8")
+    assert "\\u0000" in bad.read_text(encoding="utf-8")  # as JSON writes it
+    good = tmp_path / "2-good.json"
+    good.write_text(json.dumps(document(title="Good")), encoding="utf-8")
+
+    with pytest.raises(CommandError, match="1 of 2 files were not imported"):
+        call_command("import_briefs", str(bad), str(good))
+
+    output = capsys.readouterr()
+    assert output.err.splitlines() == [
+        f"{bad}: not imported",
+        "  brief 1 ('Bad').summary: holds a control character (U+0000) at character 4, "
+        "which a brief may not contain",
+    ]
+    assert f"{good}: 1 briefs were created" in output.out
+    assert list(Brief.objects.values_list("title", flat=True)) == ["Good"]
+
+
+def test_an_import_that_loses_a_race_to_another_is_reported_for_its_file_only(
+    tmp_path, capsys, monkeypatch
+):
+    """Two imports of one file at once: the one committing second hits the slugs the other
+    just created (IntegrityError, simulated here for the first file). It says so and what to
+    do; the other files are imported."""
+    first = tmp_path / "1-first.json"
+    first.write_text(json.dumps(document(title="Raced")), encoding="utf-8")
+    second = tmp_path / "2-second.json"
+    second.write_text(json.dumps(document(title="Not raced")), encoding="utf-8")
+    real_import = import_briefs.import_documents
+
+    def racing_import(raw, **options):
+        if raw["title"] == "Raced":
+            raise IntegrityError('duplicate key value violates unique constraint "slug"')
+        return real_import(raw, **options)
+
+    monkeypatch.setattr(import_briefs, "import_documents", racing_import)
+
+    with pytest.raises(CommandError, match="1 of 2 files were not imported"):
+        call_command("import_briefs", str(first), str(second))
+
+    output = capsys.readouterr()
+    assert output.err.splitlines() == [
+        f"{first}: not imported",
+        "  another import changed the same briefs at the same time; nothing of this file was "
+        "imported \N{EM DASH} run it again",
+    ]
+    assert "duplicate key" not in output.err
+    assert f"{second}: 1 briefs were created" in output.out
+    assert list(Brief.objects.values_list("title", flat=True)) == ["Not raced"]
 
 
 def test_import_command_dry_run_changes_nothing(tmp_path, capsys):

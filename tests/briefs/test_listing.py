@@ -65,7 +65,6 @@ def test_pagination_keeps_the_issue_filter(client, settings):
     [
         "issue=nowhere",
         "issue=draft-only",
-        "issue=" + "&issue=".join(f"i{n}" for n in range(9)),
         "page=0",
         "page=2",
         "page=-1",
@@ -78,6 +77,41 @@ def test_bad_list_parameters_answer_404(client, query):
     for n in range(9):
         BriefFactory(issues=[f"I{n}"])
     assert client.get(f"/briefs/?{query}").status_code == 404
+
+
+SIX_ISSUES = ["Iran", "Russia", "Ukraine", "China", "Sanctions", "Energy"]
+
+
+def issue_query(names):
+    return "&".join(f"issue={name.lower()}" for name in names)
+
+
+@pytest.mark.parametrize("count", [6, 94])
+def test_more_issues_than_the_list_takes_answer_400_saying_so(client, count):
+    """Each issue is one more join to match (94 took 3.5 s): more than five are refused, with
+    a page saying which filter to trim, even when every issue exists."""
+    BriefFactory(title="Everywhere", issues=SIX_ISSUES)
+    names = (SIX_ISSUES * 16)[:count]
+
+    response = client.get(f"/briefs/?{issue_query(names)}")
+
+    assert response.status_code == 400
+    text = visible_text(response)
+    assert "Too many filters" in text
+    assert f"This address asks for {count} issues at once; choose at most 5 issues." in text
+    assert '<a href="/briefs/">start again without filters</a>' in response.content.decode()
+    assert "Everywhere" not in text
+
+
+def test_five_issues_are_taken_and_then_no_link_offers_a_sixth(client):
+    BriefFactory(title="Everywhere", issues=SIX_ISSUES)
+
+    response = client.get(f"/briefs/?{issue_query(SIX_ISSUES[:5])}")
+
+    assert response.status_code == 200
+    assert listed_titles(response) == ["Everywhere"]
+    assert "At most 5 issues at once: remove one to choose another." in visible_text(response)
+    assert not [a for a in elements(response, "a") if "issue=energy" in a.get("href", "")]
 
 
 def test_a_repeated_issue_counts_once(client):

@@ -18,6 +18,7 @@ from tests.factories import (
     ExpertQuoteFactory,
     RelatedLinkFactory,
 )
+from tests.images import run_image_tasks
 from tests.pages import elements
 from tests.seed import seed_document
 
@@ -59,6 +60,7 @@ def heavy_brief():
         RelatedLinkFactory(brief=brief, url="https://example.org/analysis/a-long-address-here")
     for _ in range(4):
         BriefFactory(issues=issues)
+    run_image_tasks()
     return brief
 
 

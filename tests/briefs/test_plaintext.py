@@ -25,7 +25,7 @@ from briefs.models import Brief, Issue
 from experts.models import Expert, ExpertQuote
 from tests.factories import BriefFactory, IssueFactory, RelatedLinkFactory, UserFactory
 from tests.pages import elements, form_fields, visible_text
-from tests.seed import SEED, SEED_ISSUES, seed_document, seed_text
+from tests.seed import SEED_ISSUES, seed_document, seed_path, seed_text
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def example(name):
 
 
 def test_seed_text_becomes_a_draft_holding_the_seed_exactly(known_issues):
-    out, err, failed = run(SEED)
+    out, err, failed = run(seed_path())
 
     assert failed is None, err
     assert "1 briefs were created" in out
@@ -140,12 +140,12 @@ def test_seed_text_becomes_a_draft_holding_the_seed_exactly(known_issues):
 
 
 def test_every_word_of_the_seed_is_in_the_stored_brief(known_issues):
-    run(SEED)
+    run(seed_path())
     assert brief_words(stored()) == text_words(seed_text())
 
 
 def test_seed_body_keeps_the_authors_quotes_and_loses_only_whitespace(known_issues):
-    run(SEED)
+    run(seed_path())
     document = stored()
     assert "Ukraine\u2019s National Resistance Center" in document["latest_developments"]
     assert document["quotes"][1]["expert_title"] == (
@@ -158,7 +158,7 @@ def test_seed_body_keeps_the_authors_quotes_and_loses_only_whitespace(known_issu
 
 def test_seed_experts_are_matched_by_name_and_keep_the_quoted_title(known_issues):
     Expert.objects.create(name="john hardie", title="A newer title")
-    run(SEED)
+    run(seed_path())
     quote = ExpertQuote.objects.get(expert__name="john hardie")
     assert quote.expert_title == "FDD Russia Program Deputy Director"
     assert Expert.objects.get(name="john hardie").title == "A newer title"

@@ -20,6 +20,7 @@ from tests.factories import (
     IssueFactory,
     RelatedLinkFactory,
 )
+from tests.images import run_image_tasks
 from tests.pages import elements, form_fields, parse, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,7 @@ def test_lead_image_is_served_in_responsive_webp_and_jpeg_renditions(
     )
     data["status"] = ["published"]
     assert editor_client.post(url, {**data, "lead_image": png()}).status_code == 302
+    run_image_tasks()
 
     response = client.get(brief.get_absolute_url())
     sources = elements(response, "source")
@@ -90,6 +92,7 @@ def test_lead_image_is_served_in_responsive_webp_and_jpeg_renditions(
     brief.refresh_from_db()
     brief.title = "Pictured again"
     brief.save()
+    run_image_tasks()
     assert {path.name for path in (media_root / "briefs" / "renditions").iterdir()} == files
 
     listing = client.get("/briefs/")

@@ -181,6 +181,68 @@ def test_facet_values_that_name_nothing_public_answer_404(client, library, param
     assert client.get("/search/", {"q": "drone", **params}).status_code == 404
 
 
+SIX_ISSUES = ["Iran", "Russia", "Ukraine", "China", "Sanctions", "Energy"]
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        (
+            "q=drone&" + "&".join(f"issue={name.lower()}" for name in SIX_ISSUES),
+            "This address asks for 6 issues at once; choose at most 5 issues.",
+        ),
+        (
+            "q=drone&" + "&".join(["issue=iran"] * 94),
+            "This address asks for 94 issues at once; choose at most 5 issues.",
+        ),
+        (
+            "q=drone&expert=hana-quartermain&expert=ola-brandt",
+            "This address asks for 2 experts at once; choose at most 1 expert.",
+        ),
+        (
+            "q=drone&format=analysis&format=flash-brief",
+            "This address asks for 2 formats at once; choose at most 1 format.",
+        ),
+        (
+            "q=drone&year=2025&year=2026",
+            "This address asks for 2 years at once; choose at most 1 year.",
+        ),
+        (
+            "q=drone&q=sanctions",
+            "This address asks for 2 searches at once; choose at most 1 search.",
+        ),
+    ],
+)
+def test_more_filters_than_the_search_takes_answer_400_saying_so(client, library, query, problem):
+    """Each value is work (an issue one more join; 94 took 3.5 s) and is copied into every
+    facet link: more than five issues, or more than one of anything else, are refused with
+    a page saying which filter to trim."""
+    BriefFactory(title="Everywhere drone", issues=SIX_ISSUES)
+
+    response = client.get(f"/search/?{query}")
+
+    assert response.status_code == 400
+    text = visible_text(response)
+    assert "Too many filters" in text
+    assert problem in text
+    assert '<a href="/search/">start again without filters</a>' in response.content.decode()
+    assert "Everywhere drone" not in text
+
+
+def test_five_issues_are_taken_and_then_no_facet_link_adds_a_sixth(client):
+    BriefFactory(title="Everywhere drone", issues=SIX_ISSUES)
+    chosen = [name.lower() for name in SIX_ISSUES[:5]]
+
+    response = client.get("/search/", {"q": "drone", "issue": chosen})
+
+    assert response.status_code == 200
+    assert card_titles(response) == ["Everywhere drone"]
+    assert "Energy 1" in visible_text(response)
+    assert not [a for a in elements(response, "a") if "issue=energy" in a.get("href", "")]
+    removers = [a for a in elements(response, "a") if a.get("aria-label", "").startswith("Remove")]
+    assert len(removers) == 5
+
+
 def test_results_are_paginated_keeping_the_query(client, settings):
     settings.BRIEFS_PAGE_SIZE = 2
     for day in range(3):

@@ -85,7 +85,7 @@ def axe_script():
 
 
 @pytest.fixture
-def site(live_server, transactional_db):
+def site(live_server, transactional_db, settings):
     """The live server on a database its thread can see, with the editorial groups.
 
     transactional_db flushes the tables after each test, and the flush's post_migrate
@@ -94,6 +94,8 @@ def site(live_server, transactional_db):
     """
     if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
         ensure_editorial_groups()
+    # Absolute links (a shared preview's, the canonical ones) then lead to the live server.
+    settings.SITE_URL = live_server.url
     return live_server
 
 

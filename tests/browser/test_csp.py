@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory, UserFactory
+from tests.images import run_image_tasks
 
 PASSWORD = "a-long-test-password-5530"
 
@@ -29,6 +30,7 @@ def content(site):
     brief.lead_image, brief.lead_image_alt = picture((900, 600), "#567"), "A harbour"
     brief.save()
     ExpertQuoteFactory(brief=brief, expert=expert)
+    run_image_tasks()
     return brief
 
 

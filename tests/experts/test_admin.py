@@ -6,6 +6,7 @@ from PIL import Image
 
 from experts.models import Expert
 from tests.factories import ExpertFactory, ExpertQuoteFactory
+from tests.images import run_image_tasks
 from tests.pages import elements, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def expert_fields(**changes):
 )
 def test_photo_upload_makes_a_square_thumbnail(analyst_client, name, image_format):
     response = analyst_client.post(ADD_URL, expert_fields(photo=image_upload(name, image_format)))
+    run_image_tasks()
 
     assert response.status_code == 302
     expert = Expert.objects.get()
@@ -46,10 +48,12 @@ def test_photo_upload_makes_a_square_thumbnail(analyst_client, name, image_forma
 
 def test_new_photo_replaces_the_thumbnail(analyst_client):
     analyst_client.post(ADD_URL, expert_fields(photo=image_upload()))
+    run_image_tasks()
     expert = Expert.objects.get()
     first_thumbnail = expert.photo_thumbnail.name
     url = f"/admin/experts/expert/{expert.pk}/change/"
     analyst_client.post(url, expert_fields(slug=expert.slug, photo=image_upload("new.png")))
+    run_image_tasks()
     expert.refresh_from_db()
     assert expert.photo_thumbnail.name != first_thumbnail
     assert expert.photo_thumbnail.name.startswith("experts/thumbnails/")
@@ -74,6 +78,7 @@ def test_a_file_that_is_not_an_accepted_image_is_refused_and_nothing_saved(
 
 def test_expert_list_shows_thumbnail_and_quote_count(analyst_client):
     analyst_client.post(ADD_URL, expert_fields(photo=image_upload()))
+    run_image_tasks()
     ExpertQuoteFactory(expert=Expert.objects.get())
     ExpertQuoteFactory(expert=Expert.objects.get())
     response = analyst_client.get("/admin/experts/expert/")
@@ -83,6 +88,7 @@ def test_expert_list_shows_thumbnail_and_quote_count(analyst_client):
 
 def test_brief_page_shows_the_experts_thumbnail(client, analyst_client):
     analyst_client.post(ADD_URL, expert_fields(photo=image_upload()))
+    run_image_tasks()
     quote = ExpertQuoteFactory(expert=Expert.objects.get())
     images = elements(client.get(quote.brief.get_absolute_url()), "img")
     assert [image["src"] for image in images] == [Expert.objects.get().photo_thumbnail.url]

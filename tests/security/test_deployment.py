@@ -11,7 +11,8 @@ import secrets
 
 import pytest
 
-from tests.test_settings import manage, production
+from briefs_site.security import PERMISSIONS_POLICY
+from tests.test_settings import HSTS_COMMITMENTS, manage, production
 
 HOST = "briefs.example.org"
 PASSWORD = secrets.token_urlsafe(24)
@@ -53,15 +54,24 @@ print(json.dumps(seen_pages))
 """
 
 
-@pytest.fixture(scope="module")
-def responses(tmp_path_factory):
-    database = tmp_path_factory.mktemp("production") / "db.sqlite3"
-    environment = production(DATABASE_URL=f"sqlite:///{database}")
+def production_responses(folder, **variables):
+    """What REQUESTS saw in a production process started with these variables."""
+    environment = production(DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}", **variables)
     migrated = manage("migrate", "--verbosity", "0", **environment)
     assert migrated.returncode == 0, migrated.stderr
     result = manage("shell", "--verbosity", "0", "-c", REQUESTS, **environment)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def responses(tmp_path_factory):
+    return production_responses(tmp_path_factory.mktemp("production"))
+
+
+def hsts_of(response):
+    header = response["headers"]["Strict-Transport-Security"]
+    return dict(part.strip().partition("=")[::2] for part in header.split(";"))
 
 
 def directives(policy):
@@ -81,11 +91,11 @@ def test_every_response_carries_the_security_headers(responses, page):
     assert response["status"] in {200, 302}, response
     headers = response["headers"]
 
-    hsts = dict(
-        part.strip().partition("=")[::2] for part in headers["Strict-Transport-Security"].split(";")
-    )
+    hsts = hsts_of(response)
     assert int(hsts["max-age"]) >= 365 * 24 * 60 * 60
-    assert "includeSubDomains" in hsts and "preload" in hsts
+    # Commitments beyond this site (every subdomain, the preload list) only when asked for.
+    assert "includeSubDomains" not in hsts and "preload" not in hsts
+    assert headers["Permissions-Policy"] == PERMISSIONS_POLICY
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
@@ -100,6 +110,17 @@ def test_every_response_carries_the_security_headers(responses, page):
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["form-action"] == ["'self'"]
     assert not [source for sources in policy.values() for source in sources if "unsafe" in source]
+
+
+def test_hsts_covers_subdomains_and_asks_for_preload_when_the_variables_say_so(
+    tmp_path_factory,
+):
+    committed = production_responses(tmp_path_factory.mktemp("hsts"), **HSTS_COMMITMENTS)
+
+    for page in ("front page", "login page", "signed in"):
+        hsts = hsts_of(committed[page])
+        assert int(hsts["max-age"]) >= 365 * 24 * 60 * 60
+        assert "includeSubDomains" in hsts and "preload" in hsts
 
 
 def test_session_and_csrf_cookies_are_secure_and_http_only(responses):

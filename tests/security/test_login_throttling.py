@@ -126,7 +126,7 @@ def test_behind_the_tls_proxy_each_client_is_counted_by_the_address_the_proxy_sa
 ):
     """Every request comes from the proxy; a client that fails (and forges an address of its
     own in front) locks out itself, not everyone behind the proxy."""
-    settings.BEHIND_TLS_PROXY = True
+    settings.TRUSTED_PROXY_HOPS = 1
     proxy, attacker, colleague = "10.0.0.2", "203.0.113.66", "198.51.100.20"
     for n, username in enumerate(["admin", "root", "jane", "john", "ed"]):
         client.post(
@@ -146,6 +146,119 @@ def test_behind_the_tls_proxy_each_client_is_counted_by_the_address_the_proxy_sa
 
     assert sign_in_through_proxy(attacker).status_code == 429
     assert signed_in(sign_in_through_proxy(colleague))
+
+
+def fail_for_many_accounts(client, **request):
+    """One wrong password tried on five accounts. Each keyword of `request` (REMOTE_ADDR, a
+    header) is a value for every attempt, or a function giving attempt n's."""
+    for n, username in enumerate(["admin", "root", "jane", "john", "ed"]):
+        client.post(
+            LOGIN_URL,
+            {"username": username, "password": "Summer2024!"},
+            **{name: value(n) if callable(value) else value for name, value in request.items()},
+        )
+
+
+def test_behind_two_proxies_the_client_is_the_address_the_farther_proxy_saw(
+    client, editor, settings
+):
+    """A CDN in front of a load balancer: the balancer connects (REMOTE_ADDR) and the CDN
+    wrote the client's address second from the right. What the client puts before it, new
+    on every attempt, changes nothing."""
+    settings.TRUSTED_PROXY_HOPS = 2
+    balancer, cdn, attacker, colleague = "10.0.0.2", "192.0.2.200", "203.0.113.66", "198.51.100.20"
+    fail_for_many_accounts(
+        client,
+        REMOTE_ADDR=balancer,
+        HTTP_X_FORWARDED_FOR=lambda n: f"192.0.2.{n}, {attacker}, {cdn}",
+    )
+
+    def sign_in_through_both(address):
+        return client.post(
+            LOGIN_URL,
+            {"username": "editor", "password": PASSWORD, "next": "/admin/"},
+            REMOTE_ADDR=balancer,
+            HTTP_X_FORWARDED_FOR=f"{address}, {cdn}",
+        )
+
+    assert sign_in_through_both(attacker).status_code == 429
+    assert signed_in(sign_in_through_both(colleague))
+
+
+def test_without_a_proxy_a_forged_forwarded_address_is_not_read(client, editor, settings):
+    """No proxy (0 hops, the default without DJANGO_BEHIND_TLS_PROXY): X-Forwarded-For is
+    the client's own invention, and a new one on every attempt does not escape the lock."""
+    settings.TRUSTED_PROXY_HOPS = 0
+    attacker = "203.0.113.66"
+    fail_for_many_accounts(
+        client, REMOTE_ADDR=attacker, HTTP_X_FORWARDED_FOR=lambda n: f"192.0.2.{n}"
+    )
+
+    assert sign_in(client, "editor", PASSWORD, address=attacker).status_code == 429
+    assert signed_in(sign_in(client, "editor", PASSWORD, address="198.51.100.20"))
+
+
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        pytest.param("", id="none"),
+        pytest.param("192.0.2.1", id="fewer-entries-than-proxies"),
+        pytest.param("192.0.2.1, not-an-address", id="not-an-address"),
+        pytest.param("192.0.2.1, 192.0.2.7\x00", id="nul"),
+    ],
+)
+def test_a_forwarded_header_no_proxy_of_ours_wrote_counts_the_connecting_address(
+    client, editor, settings, forwarded
+):
+    """With two proxies, a header with fewer than two entries, or whose client entry is no
+    address, did not come through them: the connecting address is counted (and nothing that
+    is not an address reaches the database, which would refuse it)."""
+    settings.TRUSTED_PROXY_HOPS = 2
+    attacker = "203.0.113.66"
+    fail_for_many_accounts(client, REMOTE_ADDR=attacker, HTTP_X_FORWARDED_FOR=forwarded)
+
+    response = client.post(
+        LOGIN_URL,
+        {"username": "editor", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR=attacker,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    assert response.status_code == 429
+    assert LOCKED in visible_text(response)
+
+
+def test_reaching_the_app_past_the_proxy_still_cannot_escape_the_lock_on_an_account(
+    client, editor, settings
+):
+    """The real attack on hops=1: the app reached directly, not through the proxy, so the
+    attacker is REMOTE_ADDR and writes all of X-Forwarded-For, a new address each attempt.
+
+    What is not protected: the per-address lock. The app cannot tell a header the proxy wrote
+    from one the client wrote, so each attempt counts under the address it names, and one
+    attacker may try five passwords on every account. Keeping the app reachable only through
+    the proxy (gunicorn bound to a private address) is what protects it; the README says so.
+    What is protected: the per-account lock, which counts the username whatever the address,
+    so guessing one account's password stops after five tries, from every address.
+    """
+    settings.TRUSTED_PROXY_HOPS = 1
+    attacker = "203.0.113.66"
+    for n in range(5):
+        client.post(
+            LOGIN_URL,
+            {"username": "editor", "password": f"guess-{n}"},
+            REMOTE_ADDR=attacker,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        )
+
+    guessed = client.post(
+        LOGIN_URL,
+        {"username": "editor", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR=attacker,
+        HTTP_X_FORWARDED_FOR="192.0.2.99",
+    )
+    assert guessed.status_code == 429
+    assert LOCKED in visible_text(guessed)
+    assert sign_in(client, "editor", PASSWORD, address="198.51.100.20").status_code == 429
 
 
 def test_signing_in_in_code_without_a_request_is_not_throttled(client, editor):

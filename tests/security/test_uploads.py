@@ -6,16 +6,22 @@ Every file is made here, with Pillow or as bytes.
 """
 
 import os
+import subprocess
+import sys
+import textwrap
 from io import BytesIO
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from briefs.models import Brief
 from experts.models import Expert
 from tests.briefs.test_admin import new_brief_fields, submit
 from tests.factories import ExpertFactory
+from tests.images import run_image_tasks
 from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +113,8 @@ REFUSED = {
     ),
     "decompression bomb": (
         lambda: ("photo.png", decompression_bomb()),
-        "This image is 20,000 × 20,000 pixels (400 megapixels); the limit is 40 megapixels.",
+        "This image is 20,000 × 20,000 pixels (400 megapixels); the limit is 25 megapixels. "
+        "Upload a smaller copy, at most 5,000 × 5,000 pixels.",
     ),
     "1000-frame GIF": (
         lambda: ("animation.gif", animated_gif(1000)),
@@ -187,6 +194,7 @@ def test_a_refused_new_photo_leaves_the_expert_and_the_old_photo_as_they_were(
     analyst_client, media_root
 ):
     post_expert(analyst_client, SimpleUploadedFile("first.png", image_bytes()))
+    run_image_tasks()
     expert = Expert.objects.get()
     before = (expert.photo.name, expert.photo_thumbnail.name, expert.updated_at)
     files = stored_files(media_root)
@@ -215,6 +223,7 @@ def test_expert_photo_is_stored_upright_without_metadata_under_a_generated_name(
 ):
     upload = SimpleUploadedFile("jane-doe-at-home.jpg", photo_with_metadata(size=(120, 80)))
     response = post_expert(analyst_client, upload)
+    run_image_tasks()
 
     assert response.status_code == 302
     expert = Expert.objects.get()
@@ -236,6 +245,7 @@ def test_brief_lead_image_and_its_renditions_carry_no_metadata(editor_client, me
     response = post_brief(
         editor_client, SimpleUploadedFile("where-i-was.jpg", photo_with_metadata(size=(600, 400)))
     )
+    run_image_tasks()
 
     assert response.status_code == 302
     brief = Brief.objects.get()
@@ -279,6 +289,7 @@ def test_a_short_animation_is_accepted_and_keeps_its_frames_but_not_its_comment(
 def test_each_accepted_format_is_taken(analyst_client, image_format):
     upload = SimpleUploadedFile("portrait", image_bytes(image_format))
     assert post_expert(analyst_client, upload).status_code == 302
+    run_image_tasks()
     assert Expert.objects.get().photo_thumbnail
 
 
@@ -307,5 +318,108 @@ def test_an_expert_saved_in_code_with_a_photo_is_stripped_too(media_root):
     expert = ExpertFactory()
     expert.photo = SimpleUploadedFile("x.jpg", photo_with_metadata())
     expert.save()
+    run_image_tasks()
+    assert Expert.objects.get().photo_thumbnail
     for path in stored_files(media_root):
         assert_carries_no_metadata(path)
+
+
+def flat_png(size, mode="1"):
+    """A PNG of one colour, quick to write and small to send, whose header says `size`."""
+    output = BytesIO()
+    Image.new(mode, size).save(output, "PNG")
+    return output.getvalue()
+
+
+def grey_animation(frames, size):
+    """An animated GIF of grey frames, which Pillow writes without quantizing each one."""
+    pictures = [Image.new("L", size, index * 2 % 256) for index in range(frames)]
+    output = BytesIO()
+    pictures[0].save(output, "GIF", save_all=True, append_images=pictures[1:], duration=40)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (
+            lambda: ("poster.png", flat_png((8000, 5000))),
+            "This image is 8,000 × 5,000 pixels (40 megapixels); the limit is 25 megapixels. "
+            "Upload a smaller copy, at most 6,324 × 3,952 pixels.",
+        ),
+        (
+            lambda: ("wave.gif", grey_animation(100, (800, 625))),
+            "This animation is 100 frames of 800 × 625 pixels, 50 megapixels in all; the limit "
+            "is 10 megapixels across all frames. Upload a shorter or smaller animation.",
+        ),
+    ],
+    ids=["40-megapixel PNG", "100-frame GIF of half a megapixel a frame"],
+)
+def test_a_picture_over_the_pixel_limits_is_refused_from_its_header_saying_what_to_upload(
+    analyst_client, media_root, upload, message
+):
+    name, data = upload()
+    with mock.patch.object(ImageFile.ImageFile, "load", side_effect=AssertionError("decoded")):
+        response = post_expert(analyst_client, SimpleUploadedFile(name, data))
+
+    assert response.status_code == 200
+    assert message in visible_text(response)
+    assert not Expert.objects.exists()
+    assert stored_files(media_root) == []
+
+
+# What the web process does with an upload (check it, store it without metadata), then what
+# the worker does with the stored copy (renditions, a thumbnail): the growth of the process's
+# peak resident memory, which counts Pillow's decoded pixels as tracemalloc would not.
+MEASURE_UPLOAD = textwrap.dedent(
+    """
+    import resource, sys
+    import django
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from common import images
+    upload = SimpleUploadedFile("upload", open(sys.argv[1], "rb").read())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    images.check_image(upload)
+    stored = images.without_metadata(upload)
+    images.write_renditions(stored, "r", widths=[480, 800, 1200, 1600], thumbnail_size=(360, 240))
+    images.square_thumbnail(stored)
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+    """
+)
+MB = 1024 * 1024
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("make", "most"),
+    [
+        # 25 megapixels with transparency, 100 MB decoded: 385 MB more before the limits fell
+        # and renditions were made from a reduced copy, 135 MB now.
+        (lambda: flat_png((6000, 4166), mode="RGBA"), 160 * MB),
+        # 100 frames, 10 megapixels in all, 40 MB decoded: 53 MB more.
+        (lambda: grey_animation(100, (316, 316)), 80 * MB),
+    ],
+    ids=["25-megapixel PNG", "100-frame GIF"],
+)
+def test_taking_an_upload_at_the_limits_and_making_its_renditions_stays_within_bounded_memory(
+    tmp_path, make, most
+):
+    upload = tmp_path / "upload"
+    upload.write_bytes(make())
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "briefs_site.settings",
+        "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURE_UPLOAD, str(upload)],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    grown = int(measured.stdout.split()[-1])
+    assert grown < most, f"{grown / MB:.0f} MB"

@@ -1,14 +1,14 @@
-"""Bad requests: every public URL, with its parameters and slugs fuzzed, answers a page (200)
-or our "Page not found" (404), never a server error; and the production error pages give
-nothing away.
+"""Bad requests: every public URL, with its parameters and slugs fuzzed, answers a page (200),
+our "Page not found" (404) or, for more filter values than a list takes, our "Too many
+filters" (400), never a server error; and the production error pages give nothing away.
 
 Hypothesis draws each request's parameters (`page`, `issue`, `q`, the search facets, the
 sitemap's `p`, strangers) and path parts (slugs, sections, preview tokens) from real values of
 a small seeded site and from hostile ones: 10,000-character strings, emoji, right-to-left and
 combining text, NUL and control characters, negative, fractional and 30-digit numbers, empty
 and repeated parameters, broken percent-encoding, path traversal, SQL and full-text query
-syntax. A failure is a response outside {200, 404}, a 404 that is not our page, an exception
-(the test client raises it), or a page that reflects a parameter as markup.
+syntax. A failure is a response outside {200, 400, 404}, a 404 or 400 that is not our page, an
+exception (the test client raises it), or a page that reflects a parameter as markup.
 
 The runs are derandomized (the same examples on every machine, so a failure reproduces) and
 keep no example database in the working tree.
@@ -142,11 +142,17 @@ def is_our_not_found_page(response):
     )
 
 
+def is_our_too_many_filters_page(response):
+    return visible_text(response).startswith("Too many filters")
+
+
 def response_problems(response):
-    if response.status_code not in {200, 404}:
+    if response.status_code not in {200, 400, 404}:
         return [f"status {response.status_code}"]
     if response.status_code == 404:
         return [] if is_our_not_found_page(response) else ["a 404 that is not our page"]
+    if response.status_code == 400:
+        return [] if is_our_too_many_filters_page(response) else ["a 400 that is not our page"]
     kind = response["Content-Type"]
     if kind.startswith("text/html"):
         return unsafe_parts(response.content)

@@ -8,8 +8,9 @@ from briefs.interchange.backup import BackupError, create_backup
 
 class Command(BaseCommand):
     help = (
-        "Write one archive (.tar.gz) holding the whole database and every uploaded file, with "
-        "a manifest of its contents and their checksums. `restore_site` puts it back."
+        "Write one archive (.tar.gz) holding the whole database and every uploaded file a row "
+        "points at, with a manifest of its contents and their checksums. `restore_site` puts "
+        "it back."
     )
 
     def add_arguments(self, parser):

@@ -2,11 +2,18 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from briefs.interchange.documents import DocumentError, import_documents
 from briefs.interchange.plaintext import ParseError, UnknownIssues, decode_text, import_text
 
 SUFFIXES = {".json", ".txt"}
+# Two imports of the same briefs at once: the one that commits second finds a slug (or an
+# expert, an issue) the other has just created, and its transaction is rolled back whole.
+RACED = (
+    "another import changed the same briefs at the same time; nothing of this file was "
+    "imported \N{EM DASH} run it again"
+)
 
 
 class FileProblem(Exception):
@@ -83,10 +90,9 @@ class Command(BaseCommand):
             else:
                 report, details = import_documents(self.read_json(path), dry_run=dry_run), []
         except (FileProblem, DocumentError) as error:
-            self.stderr.write(f"{path}: not imported")
-            for problem in error.problems:
-                self.stderr.write(f"  {problem}")
-            return False
+            return self.not_imported(path, error.problems)
+        except IntegrityError:
+            return self.not_imported(path, [RACED])
         verb = "would be" if dry_run else "were"
         self.stdout.write(
             f"{path}: {len(report.created)} briefs {verb} created, {len(report.updated)} "
@@ -99,6 +105,12 @@ class Command(BaseCommand):
         for line in details:
             self.stdout.write(line)
         return True
+
+    def not_imported(self, path, problems):
+        self.stderr.write(f"{path}: not imported")
+        for problem in problems:
+            self.stderr.write(f"  {problem}")
+        return False
 
     def import_text_file(self, path, dry_run, publish, create_issues):
         text = self.read_text(path)

@@ -15,7 +15,9 @@ from PIL import Image, ImageDraw, ImageFont
 from briefs.editorial import changes
 from briefs.interchange.documents import import_documents
 from briefs.models import Brief, Issue
+from briefs.tasks import make_lead_image_renditions
 from experts.models import Expert
+from experts.tasks import make_photo_thumbnail
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -66,6 +68,12 @@ class Command(BaseCommand):
             experts = self.load_experts()
             briefs = self.load_briefs()
             accounts = self.create_accounts()
+        # Made here, once the content has committed, rather than left to the worker: the demo
+        # is whole at once, with or without a worker running. Their queued tasks find them made.
+        for brief_id in Brief.objects.exclude(lead_image="").values_list("pk", flat=True):
+            make_lead_image_renditions(brief_id)
+        for expert_id in Expert.objects.exclude(photo="").values_list("pk", flat=True):
+            make_photo_thumbnail(expert_id)
         self.stdout.write(
             f"Demo content: {issues} issues, {experts} experts, {briefs} briefs and "
             f"{accounts} accounts added."
