@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench load backup restore
+.PHONY: run test test-slow lint format bench load backup restore
 
 # The worker (publication events, docs/architecture.md) runs beside the web server and stops
 # with it; without REDIS_URL its broker is a folder of files under var/.
@@ -19,7 +19,12 @@ run: $(VENV)/.runtime-installed
 # The import contracts first (pyproject.toml, docs/architecture.md): a second, not a test run.
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+# The tests that start real processes (a browser, a worker, a subprocess measuring memory):
+# about two minutes more; .ci/run runs them after `make test`.
+test-slow: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/pytest -m slow
 
 # Throughput of the reading site's pages on the generated archive (bench/README.md). Not part of
 # `make test`: it needs the briefs_bench database and takes about three minutes.

@@ -82,3 +82,10 @@ def analyst_client(client, analyst):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests start Chromium and a live server: slow, run by `make test-slow`."""
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
