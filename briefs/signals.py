@@ -60,14 +60,13 @@ def name_saved(sender, instance, created, **kwargs):
     if change is not None:
         change.saw_other_content()
         return
+    # Search finds briefs by their experts' and issues' names; a format's name is not indexed.
     if sender is Expert:
         briefs = ExpertQuote.objects.filter(expert=instance).values_list("brief_id", flat=True)
+        search.reindex(sorted(set(briefs)))
     elif sender is Issue:
         tagged = TaggedBrief.objects.filter(tag=instance)
-        briefs = tagged.values_list("content_object_id", flat=True)
-    else:
-        briefs = Brief.objects.filter(format=instance).values_list("pk", flat=True)
-    search.reindex(sorted(set(briefs)))
+        search.reindex(sorted(set(tagged.values_list("content_object_id", flat=True))))
     freshness.bump(schedule_changed=False)
     publicly_changed(sender, instance)
 

@@ -10,6 +10,7 @@ code is checked at all. A lost authenticator is reset by a superuser, who delete
 person's TOTP and static devices in the admin; they enrol again at their next sign-in.
 """
 
+import functools
 from base64 import b32encode
 
 import qrcode
@@ -56,16 +57,18 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def _held_back(self, request):
-        if not request.path.startswith(reverse("admin:index")):
-            return False
-        if request.path in {
-            reverse("admin:login"),
-            reverse("admin:logout"),
-            reverse("two-factor-enrol"),
-            reverse("two-factor-verify"),
-        }:
+        admin_root, open_paths = admin_paths()
+        if not request.path.startswith(admin_root) or request.path in open_paths:
             return False
         return needs_two_factor(request.user) and not request.user.is_verified()
+
+
+@functools.cache
+def admin_paths():
+    """The admin's root, and the pages under it open before the second step (to sign in,
+    sign out, enrol or give a code): reversed once, not on every request."""
+    names = ["admin:login", "admin:logout", "two-factor-enrol", "two-factor-verify"]
+    return reverse("admin:index"), frozenset(reverse(name) for name in names)
 
 
 class CodeForm(forms.Form):
