@@ -213,6 +213,14 @@ class Brief(models.Model):
             "briefs that are only true for a while."
         ),
     )
+    mail_to_subscribers = models.BooleanField(
+        "mail to subscribers",
+        default=True,
+        help_text=(
+            "Mailed to the readers who follow its issues or experts when it first becomes "
+            "public. Untick to publish it without mail."
+        ),
+    )
     issues = TaggableManager(
         through="TaggedBrief",
         blank=True,

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "events",
     "experts",
     "briefs",
+    # Readers who follow briefs by email, and the mail they get: above briefs, which it reads.
+    "subscriptions",
     # The benchmark's tools (generate_briefs, the floor page): above briefs, never imported by it.
     "bench",
 ]
@@ -214,6 +216,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "briefs@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Subscription mail (subscriptions/): who it comes from and where replies go.
+BRIEFS_MAIL_FROM = os.environ.get("BRIEFS_MAIL_FROM", "") or f"{SITE_NAME} <{DEFAULT_FROM_EMAIL}>"
+BRIEFS_MAIL_REPLY_TO = os.environ.get("BRIEFS_MAIL_REPLY_TO", "") or DEFAULT_FROM_EMAIL
+# Messages per second per sending task (0: as fast as the mail server takes them), and how many
+# sending tasks a mailing starts: together they bound what the mail server is asked to take.
+BRIEFS_MAIL_RATE = float(os.environ.get("BRIEFS_MAIL_RATE", "50"))
+BRIEFS_MAIL_SENDERS = int(os.environ.get("BRIEFS_MAIL_SENDERS", "2"))
 
 if not DEBUG:
     # Production is served over HTTPS, usually behind a proxy that terminates TLS.
@@ -322,7 +331,12 @@ LOGGING = {
 EVENT_HANDLERS = [
     "events.handlers.record_activity",
     "briefs.editorial.workflow.mail_editors_of_submission",
+    "subscriptions.delivery.queue_brief_mail",
+    "subscriptions.delivery.cancel_brief_mail",
 ]
+# Panels that apps above briefs add to a brief's admin change page: each a callable taking
+# (request, brief) and returning HTML, so that briefs shows them without importing those apps.
+BRIEF_ADMIN_PANELS = ["subscriptions.admin.brief_mail_panel"]
 # Redis in production. Without REDIS_URL (development) the broker is a folder of files
 # (kombu's filesystem transport), so `make run` needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
@@ -358,6 +372,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefs.tasks.make_missing_renditions",
         "schedule": 5 * 60,
     },
+    # Mail whose message never reached the worker, retries that are due, and the daily digest
+    # once its time has come (subscriptions.tasks).
+    "sweep-mail": {"task": "subscriptions.tasks.sweep", "schedule": 10},
     "make-missing-thumbnails": {
         "task": "experts.tasks.make_missing_thumbnails",
         "schedule": 5 * 60,

@@ -29,6 +29,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("experts/", include("briefs.public.expert_urls")),
+    path("subscribe/", include("subscriptions.urls")),
     path("", include("briefs.public.urls")),
 ]
 

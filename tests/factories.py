@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 
 from briefs.models import Brief, BriefSection, Format, Issue, RelatedLink
 from experts.models import Expert, ExpertQuote
+from subscriptions.models import Subscriber
 
 
 class FormatFactory(DjangoModelFactory):
@@ -93,3 +94,27 @@ class UserFactory(DjangoModelFactory):
     def group(user, create, name, **kwargs):
         if create and name:
             user.groups.add(Group.objects.get(name=name))
+
+
+class SubscriberFactory(DjangoModelFactory):
+    """A confirmed subscriber, following everything, mailed each brief, unless told otherwise:
+    confirmed a week before the clock's now."""
+
+    class Meta:
+        model = Subscriber
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    status = Subscriber.Status.ACTIVE
+    everything = True
+    confirmed_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
+
+    @factory.post_generation
+    def issues(subscriber, create, issues, **kwargs):
+        if create and issues:
+            subscriber.issues.set(issues)
+
+    @factory.post_generation
+    def experts(subscriber, create, experts, **kwargs):
+        if create and experts:
+            subscriber.experts.set(experts)

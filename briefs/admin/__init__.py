@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 
 from common.publication import PublicNeedsAnEditor, State
 from common.storage import RemoveFilesOfFailedSaves
@@ -161,7 +162,7 @@ class BriefAdminForm(forms.ModelForm):
         fields = [
             "title", "slug", "format", "summary", "lead_image", "lead_image_alt",
             "lead_image_caption", "lead_image_credit", "latest_developments", "issues", "status",
-            "publish_at", "withdraw_at",
+            "publish_at", "withdraw_at", "mail_to_subscribers",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -276,6 +277,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
                     "status",
                     "publish_at",
                     "withdraw_at",
+                    "mail_to_subscribers",
                     "workflow_comment",
                     "edit_base_version",
                     "add_form_key",
@@ -332,6 +334,11 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             context["preview_durations"] = [
                 (hours, duration_label(hours), hours == settings.BRIEFS_PREVIEW_HOURS)
                 for hours in link_durations()
+            ]
+            # The panels of apps above briefs (settings.BRIEF_ADMIN_PANELS), such as the
+            # brief's mail to subscribers: found by name, since briefs may not import them.
+            context["admin_panels"] = [
+                import_string(panel)(request, obj) for panel in settings.BRIEF_ADMIN_PANELS
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -44,13 +44,20 @@ def can_publish(user):
 def ensure_editorial_groups(using="default", **kwargs):
     """Create the groups and grant them their permissions; never takes a grant away."""
     for group_name, codes in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=group_name)
-        wanted = {tuple(code.split(".")) for code in codes}
-        permissions = [
-            permission
-            for permission in Permission.objects.using(using)
-            .filter(content_type__app_label__in={"briefs", "experts", "events"})
-            .select_related("content_type")
-            if (permission.content_type.app_label, permission.codename) in wanted
-        ]
-        group.permissions.add(*permissions)
+        grant(group_name, codes, using=using)
+
+
+def grant(group_name, codes, using="default"):
+    """Give a group (made if missing) these permissions, as "app_label.codename"; never takes
+    a grant away. Apps above briefs grant their own permissions to the editorial roles with
+    it, on their own post_migrate signal: theirs do not exist yet when briefs' runs."""
+    group, _ = Group.objects.using(using).get_or_create(name=group_name)
+    wanted = {tuple(code.split(".")) for code in codes}
+    permissions = [
+        permission
+        for permission in Permission.objects.using(using)
+        .filter(content_type__app_label__in={app_label for app_label, _ in wanted})
+        .select_related("content_type")
+        if (permission.content_type.app_label, permission.codename) in wanted
+    ]
+    group.permissions.add(*permissions)

@@ -38,6 +38,8 @@ def executable_parts(html):
     for tag, attrs in parse(html).elements:
         if tag == "script" and attrs.get("type") == "application/ld+json":
             continue  # data, never run: the page's structured data
+        if tag == "form" and attrs.get("action") == "/subscribe/":
+            continue  # the page's own subscribe box
         if tag in {"script", "iframe", "object", "embed", "form", "svg", "math", "style"}:
             found.append(tag)
         for name, value in attrs.items():
