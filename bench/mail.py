@@ -42,6 +42,11 @@ def environment(smtp_port):
         **os.environ,
         "DATABASE_URL": f"{SERVER_URL}/{DATABASE}",
         "DJANGO_SETTINGS_MODULE": "briefs_site.settings",
+        # As in production: with debug on, Django keeps every query it ran in memory.
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-" + "k" * 20 + "abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "DJANGO_EMAIL_HOST": "127.0.0.1",
         "DJANGO_EMAIL_PORT": str(smtp_port),
