@@ -29,6 +29,7 @@ from common.ordering import AuthorOrdered
 from common.publication import State, Status, published_condition, state_of
 from common.slugs import slug_url, unique_slug
 from common.validators import validate_single_line
+from experts.models import ExpertQuote
 
 
 class Format(models.Model):
@@ -120,6 +121,16 @@ class BriefQuerySet(models.QuerySet):
         """Newest first, for public briefs (which all have a publication time): the order of
         the index brief_public_order read backwards, so a page reads only its own rows."""
         return self.order_by("-publish_at", "-pk")
+
+    def with_page_parts(self):
+        """With everything a brief's page (and its mail) shows, in a fixed number of queries.
+        Related links to briefs that are not public stay out, on a preview as in public."""
+        return self.select_related("format").prefetch_related(
+            "issues",
+            Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
+            "sections",
+            Prefetch("related_links", queryset=RelatedLink.objects.visible()),
+        )
 
     def for_listing(self):
         """With only what a card or a feed item shows: most of a row (the text, the search

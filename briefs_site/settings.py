@@ -289,7 +289,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "briefs_site.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "briefs_site.security.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "common.clients.client_ip_address"
 AXES_VERBOSE = False  # no banner in the output of every manage.py command
 # Behind proxies every request comes from the nearest one: the client is the address the
 # farthest trusted proxy added to X-Forwarded-For, that many entries from its right (the ones

@@ -13,6 +13,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from common.retries import backoff
+
 from .handlers import handlers_for
 from .models import Event, HandlerRun
 
@@ -26,7 +28,7 @@ FINISHED = {HandlerRun.Outcome.DONE, HandlerRun.Outcome.GAVE_UP}
 
 def retry_delay(attempts):
     """30 s after the first failure, doubling, at most an hour apart."""
-    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
+    return backoff(attempts, FIRST_RETRY, LONGEST_RETRY)
 
 
 def run_handler(event, handler):

@@ -22,12 +22,13 @@ class Kind(models.TextChoices):
 
 
 class EventQuerySet(models.QuerySet):
+    def unhandled(self):
+        """Events, due or still to come, that some handler has still to finish."""
+        return self.filter(cancelled_at__isnull=True, handled_at__isnull=True)
+
     def due(self):
-        """Events whose time has come and that some handler has still to finish, oldest
-        first: the order they happened in."""
-        return self.filter(
-            due_at__lte=timezone.now(), cancelled_at__isnull=True, handled_at__isnull=True
-        ).order_by("due_at", "pk")
+        """Unhandled events whose time has come, oldest first: the order they happened in."""
+        return self.unhandled().filter(due_at__lte=timezone.now()).order_by("due_at", "pk")
 
     def pending(self):
         """Events still to come: these may be moved or cancelled."""

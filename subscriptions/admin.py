@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -468,19 +468,6 @@ class SubscriberAdmin(admin.ModelAdmin):
         return subscriber
 
 
-def with_delivery_counts(mailings):
-    """Mailings with their deliveries counted by status (`<status>_count`) and their first and
-    last sending times: one query, whatever the number of deliveries."""
-    return mailings.annotate(
-        **{
-            f"{status.value}_count": Count("deliveries", filter=Q(deliveries__status=status))
-            for status in Delivery.Status
-        },
-        first_sent_at=Min("deliveries__sent_at"),
-        last_sent_at=Max("deliveries__sent_at"),
-    )
-
-
 def deliveries_url(mailing, status=None):
     query = {"mailing__id__exact": mailing.pk}
     if status is not None:
@@ -501,7 +488,7 @@ class MailingAdmin(ReadOnlyAdmin):
     readonly_fields = ["deliveries", "sending"]
 
     def get_queryset(self, request):
-        return with_delivery_counts(super().get_queryset(request))
+        return super().get_queryset(request).with_delivery_counts()
 
     @admin.display(description="Became public", ordering="became_public_at")
     def became_public(self, mailing):
@@ -603,7 +590,7 @@ class MailSettingsAdmin(admin.ModelAdmin):
 def brief_mail_panel(request, brief):
     """The "Email" panel of a brief's change page (settings.BRIEF_ADMIN_PANELS): whether the
     brief is mailed, and how its mail went, in counts. No addresses: analysts see it too."""
-    mailing = with_delivery_counts(Mailing.objects.filter(brief=brief)).first()
+    mailing = Mailing.objects.filter(brief=brief).with_delivery_counts().first()
     context = {"brief": brief, "mailing": mailing}
     if mailing is None:
         context["note"] = unmailed_note(brief)
@@ -620,11 +607,8 @@ def unmailed_note(brief):
     """Where a brief without a mailing stands: its mailing is decided when it first becomes
     public (subscriptions.delivery.queue_brief_mail)."""
     if brief.is_public:
-        handing_over = Event.objects.filter(
-            subject=f"brief:{brief.pk}",
-            kind=Kind.BRIEF_PUBLISHED,
-            handled_at__isnull=True,
-            cancelled_at__isnull=True,
+        handing_over = Event.objects.unhandled().filter(
+            subject=f"brief:{brief.pk}", kind=Kind.BRIEF_PUBLISHED
         )
         if handing_over.exists():
             return "Going out: the worker is handing its publication to the mailer."

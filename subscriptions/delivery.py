@@ -1,4 +1,4 @@
-"""Mail to subscribers: queued as one row per address, sent one message per transaction.
+"""Mail to subscribers: queued as one row per address, each committed as sent on its own.
 
 When a brief first becomes public (its `brief.published` event, handed over by the worker at
 its time), `queue_brief_mail` decides once whether it is mailed (a `Mailing`) and writes a
@@ -18,7 +18,6 @@ import logging
 import smtplib
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -27,6 +26,8 @@ from django.utils import timezone
 
 from briefs.models import Brief
 from common.publication import State
+from common.retries import backoff
+from common.site import site_domain
 from events.handlers import handler
 from events.models import Kind
 from experts.models import Expert
@@ -83,14 +84,6 @@ def decide(brief, became_public_at):
     return Mailing.Decision.SEND
 
 
-def matching_subscribers(briefs_issue_ids, briefs_expert_ids, frequency, confirmed_by):
-    return (
-        Subscriber.objects.receiving(frequency)
-        .following(briefs_issue_ids, briefs_expert_ids)
-        .filter(confirmed_at__lte=confirmed_by)
-    )
-
-
 def issue_and_expert_ids(brief):
     issues = list(brief.issues.values_list("pk", flat=True))
     experts = list(Expert.objects.filter(quotes__brief=brief).values_list("pk", flat=True))
@@ -101,9 +94,12 @@ def queue_mailing(mailing):
     """A delivery for each instant subscriber who follows the brief, written in batches
     (keyset pages of subscriber ids), so memory stays flat however many there are."""
     issues, experts = issue_and_expert_ids(mailing.brief)
-    recipients = matching_subscribers(
-        issues, experts, Subscriber.Frequency.INSTANT, mailing.became_public_at
-    ).order_by("pk")
+    recipients = (
+        Subscriber.objects.receiving(Subscriber.Frequency.INSTANT)
+        .following(issues, experts)
+        .confirmed_by(mailing.became_public_at)
+        .order_by("pk")
+    )
     last = 0
     while batch := list(recipients.filter(pk__gt=last).values_list("pk", flat=True)[:QUEUE_BATCH]):
         Delivery.objects.bulk_create(
@@ -380,10 +376,6 @@ def database_time(moment):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def site_domain():
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
 def list_id():
     return f"{settings.SITE_NAME} <briefs.{site_domain()}>"
 
@@ -414,7 +406,7 @@ def is_permanent(error):
 
 def retry_delay(attempts):
     """A minute after the first failure, doubling, at most an hour apart."""
-    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
+    return backoff(attempts, FIRST_RETRY, LONGEST_RETRY)
 
 
 def record_failure(delivery, error):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from briefs.models import Brief
 from events.models import Event, Kind
 
-from .delivery import QUEUE_BATCH, issue_and_expert_ids, matching_subscribers, start_senders
+from .delivery import QUEUE_BATCH, issue_and_expert_ids, start_senders
 from .models import Delivery, Digest, Mailing, MailSettings, Subscriber
 
 
@@ -65,9 +65,12 @@ def queue_digest(digest):
     briefs_for = defaultdict(list)
     for mailing in mailings:
         issues, experts = issue_and_expert_ids(mailing.brief)
-        subscribers = matching_subscribers(
-            issues, experts, Subscriber.Frequency.DAILY, mailing.became_public_at
-        ).values_list("pk", flat=True)
+        subscribers = (
+            Subscriber.objects.receiving(Subscriber.Frequency.DAILY)
+            .following(issues, experts)
+            .confirmed_by(mailing.became_public_at)
+            .values_list("pk", flat=True)
+        )
         for subscriber_id in subscribers.iterator(chunk_size=QUEUE_BATCH):
             briefs_for[subscriber_id].append(mailing.brief_id)
     deliveries = [

@@ -29,6 +29,11 @@ def started_value():
     return signing.dumps(int(time.time()), salt=STARTED_SALT)
 
 
+def bot_fields():
+    """What a form's template needs to draw the trap and the moment."""
+    return {"trap_field": TRAP_FIELD, "started_field": STARTED_FIELD, "started": started_value()}
+
+
 def looks_automated(data):
     """Whether a submission is a bot's: the trap filled in, or the form's moment too recent
     or tampered with. A submission without the moment is not held against its sender: the

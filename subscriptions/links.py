@@ -7,10 +7,11 @@ keyed hash of the address, never by the address itself: links end up in logs and
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from common.site import absolute
 
 CONFIRMATION_LIFETIME = timedelta(hours=48)
 _CONFIRM = "subscriptions.confirm"
@@ -24,10 +25,6 @@ class LinkInvalid(Exception):
 
 class LinkExpired(LinkInvalid):
     pass
-
-
-def absolute(path):
-    return settings.SITE_URL + path
 
 
 def address_hash(email):

@@ -30,7 +30,8 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from briefs.models import RelatedLink
+from briefs.models import Brief
+from common.site import absolute
 
 from .links import CONFIRMATION_LIFETIME
 
@@ -70,7 +71,9 @@ class Rendered:
 
 
 def brief_mail(brief):
-    """The mail of one public brief: the brief in the reading order of its page."""
+    """The mail of one public brief: the brief in the reading order of its page, read as
+    its page reads it."""
+    brief = Brief.objects.with_page_parts().get(pk=brief.pk)
     brief_url = absolute(brief.get_absolute_url())
     developments = Body.of(brief.latest_developments_html, brief_url)
     quotes = [
@@ -83,20 +86,19 @@ def brief_mail(brief):
             if quote.expert.photo_thumbnail
             else "",
         }
-        for quote in brief.quotes.select_related("expert")
+        for quote in brief.quotes.all()
     ]
     sections = [
         {"heading": section.heading, "body": Body.of(section.body_html, brief_url)}
         for section in brief.sections.all()
     ]
-    # As on the page: a link to one of our briefs only while that brief is public.
     related_links = [
         {
             "title": link.title,
             "byline": link.byline,
             "url": absolute(link.href) if link.href else "",
         }
-        for link in RelatedLink.objects.visible().filter(brief=brief)
+        for link in brief.related_links.all()
     ]
     # The summary is optional: without one, the inbox previews the start of the news.
     news = " ".join(developments.text.split())
@@ -165,15 +167,6 @@ def render(name, *, subject, preheader, **context):
     html = _inliner.inline(render_to_string(f"{TEMPLATES}/{name}.html", context))
     text = tidy_text(render_to_string(f"{TEMPLATES}/{name}.txt", context))
     return Rendered(subject=subject, preheader=preheader, html=html, text=text)
-
-
-def absolute(url):
-    """A URL of the site's own (a path from reverse(), a file in its storage) as an absolute
-    address under settings.SITE_URL; an address already absolute (files served from another
-    host) stays as it is."""
-    if url.startswith("/") and not url.startswith("//"):
-        return settings.SITE_URL + url
-    return urljoin(settings.SITE_URL + "/", url)
 
 
 def lead_image(brief):

@@ -11,7 +11,7 @@ handed over, nobody gets a brief twice (subscriptions.delivery).
 from datetime import time
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from briefs.models import Brief, Issue
@@ -33,6 +33,11 @@ class SubscriberQuerySet(models.QuerySet):
             subscriber=OuterRef("pk"), expert__in=expert_ids
         )
         return self.filter(Q(everything=True) | Exists(follows_issue) | Exists(follows_expert))
+
+    def confirmed_by(self, moment):
+        """Subscribers who had confirmed by `moment`: a brief public before they confirmed is
+        never mailed to them."""
+        return self.filter(confirmed_at__lte=moment)
 
 
 class Subscriber(models.Model):
@@ -77,6 +82,20 @@ class Subscriber(models.Model):
         super().save(*args, **kwargs)
 
 
+class MailingQuerySet(models.QuerySet):
+    def with_delivery_counts(self):
+        """With their deliveries counted by status (`<status>_count`) and their first and last
+        sending times: one query, whatever the number of deliveries."""
+        return self.annotate(
+            **{
+                f"{status.value}_count": Count("deliveries", filter=Q(deliveries__status=status))
+                for status in Delivery.Status
+            },
+            first_sent_at=Min("deliveries__sent_at"),
+            last_sent_at=Max("deliveries__sent_at"),
+        )
+
+
 class Mailing(models.Model):
     """A brief's one email edition: whether it is mailed is decided once, when the brief
     first becomes public, and never again (a republished brief is not mailed twice)."""
@@ -91,6 +110,8 @@ class Mailing(models.Model):
     became_public_at = models.DateTimeField()
     decision = models.CharField(max_length=20, choices=Decision)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MailingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-became_public_at"]

@@ -6,33 +6,25 @@ client over its hourly allowance get that answer too, and nothing is sent to any
 
 No page here is kept by the public page cache nor by a browser or proxy: each is made for
 one reader or one link (`Cache-Control: private, no-store`, which PublicPageCacheMiddleware
-never keeps), and the pages reached from a mail's link tell search engines to stay away.
+never keeps), and the pages reached from a mail's link tell search engines to stay away
+(common.http.private_page).
 """
 
-from functools import wraps
-
-from django.conf import settings
 from django.core.cache import cache
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from briefs.public.listings import public_experts, public_issues
 from briefs.public.structured_data import default_meta
+from common.clients import client_ip_address
+from common.http import private_page
 
 from . import links, subscribing
-from .forms import (
-    STARTED_FIELD,
-    TRAP_FIELD,
-    PreferencesForm,
-    SubscribeForm,
-    looks_automated,
-    started_value,
-)
+from .forms import PreferencesForm, SubscribeForm, bot_fields, looks_automated
 from .models import Subscriber
 
 REQUESTS_PER_HOUR = 20
@@ -41,18 +33,6 @@ HOUR = 60 * 60
 
 class HttpResponseSeeOther(HttpResponseRedirectBase):
     status_code = 303
-
-
-def noindex(view):
-    """Pages reached by a mail's link are one reader's: no search engine is to keep them."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapped
 
 
 def page(request, template, title, context=None, status=200):
@@ -75,9 +55,7 @@ def subscribe_form_context(form):
     """The whole subscribe form: every public issue and expert offered."""
     return {
         **choices_context(form, public_issues(), public_experts()),
-        "trap_field": TRAP_FIELD,
-        "started_field": STARTED_FIELD,
-        "started": started_value(),
+        **bot_fields(),
     }
 
 
@@ -86,16 +64,10 @@ def subscribe_page(request, form, status=200):
     return page(request, "subscriptions/subscribe.html", "Subscribe by email", context, status)
 
 
-def client_address(request):
-    """Who is asking, as sign-in throttling counts clients (the setting names the site's one
-    way of reading it behind its proxies: briefs_site.security)."""
-    return import_string(settings.AXES_CLIENT_IP_CALLABLE)(request)
-
-
 def within_hourly_allowance(request):
     """Count this request against its client's allowance: REQUESTS_PER_HOUR in the hour from
     the client's first request. Each request past it could mail one more stranger."""
-    key = f"subscriptions:requests:{client_address(request)}"
+    key = f"subscriptions:requests:{client_ip_address(request)}"
     cache.add(key, 0, timeout=HOUR)
     try:
         count = cache.incr(key)
@@ -130,8 +102,7 @@ def subscribe(request):
     return asked()
 
 
-@never_cache
-@noindex
+@private_page
 @require_safe
 def check_your_inbox(request):
     return page(request, "subscriptions/check_your_inbox.html", "Check your inbox")
@@ -152,8 +123,7 @@ def following(subscriber):
 
 
 # A GET confirms, as the contract says: the link in the mail is all a reader has.
-@never_cache
-@noindex
+@private_page
 @require_GET
 def confirm(request, token):
     try:
@@ -187,8 +157,7 @@ def leave(subscriber):
         subscribing.leave(subscriber)
 
 
-@never_cache
-@noindex
+@private_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request, token):
     try:
@@ -226,8 +195,7 @@ def preferences(request, token):
 # cookie and no CSRF token; the signed link is the authority. A GET never unsubscribes: link
 # scanners fetch every link in a mail.
 @csrf_exempt
-@never_cache
-@noindex
+@private_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     try:

@@ -12,7 +12,6 @@ brief's links are the "Share a preview" section of its change page
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -20,6 +19,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from common.site import absolute
 
 from ..models import Brief, local_time_label
 from ..public.previews import duration_label, link_durations, share_preview
@@ -92,7 +93,7 @@ def create_preview_link(model_admin, request, brief_id):
     link = share_preview(brief, request.user, form.cleaned_data["hours"])
     until = local_time_label(link.expires_at)
     model_admin.log_change(request, brief, f"Shared a preview link, working until {until}.")
-    address = settings.SITE_URL + reverse("briefs:preview", args=[link.pk])
+    address = absolute(reverse("briefs:preview", args=[link.pk]))
     messages.success(
         request,
         f"A preview link was made. Anyone with it can read the brief until {until}: {address}",

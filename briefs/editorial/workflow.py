@@ -11,7 +11,6 @@ is mailed to the editors by the worker (mail_editors_of_submission).
 import enum
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
@@ -19,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from common.publication import State
+from common.site import absolute
 from events.handlers import handler
 from events.models import Kind
 
@@ -185,7 +185,7 @@ def mail_editors_of_submission(event):
     recipients = [user.email for user in editors_to_notify() if user.pk != brief.get("by_id")]
     if not recipients:
         return
-    address = settings.SITE_URL + reverse("admin:briefs_brief_change", args=[brief["brief"]])
+    address = absolute(reverse("admin:briefs_brief_change", args=[brief["brief"]]))
     lines = [f"{brief['by'] or 'Someone'} submitted “{brief['title']}” for review.", ""]
     if brief.get("comment"):
         lines += [brief["comment"], ""]

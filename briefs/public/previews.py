@@ -13,12 +13,10 @@ does not check out matches no URL at all, so it answers the ordinary 404.
 """
 
 from datetime import timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 
 from ..models import PreviewLink
 
@@ -71,16 +69,3 @@ def share_preview(brief, user, hours=None):
         created_by=user,
         expires_at=timezone.now() + timedelta(hours=hours or settings.BRIEFS_PREVIEW_HOURS),
     )
-
-
-def private_preview(view):
-    """For every preview response, whoever sees it: no cache may keep it (a brief can change
-    or be revoked at any moment) and no search engine may index it or follow its links."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return never_cache(wrapped)

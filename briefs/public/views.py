@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,9 +10,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from experts.models import ExpertQuote
+from common.http import private_page
 
-from ..models import Brief, PreviewLink, RelatedLink, local_time_label
+from ..models import Brief, PreviewLink, local_time_label
 from .filters import MAX_ISSUES, FilterLimitMixin, filter_value, filter_values
 from .listings import (
     more_on,
@@ -23,7 +22,6 @@ from .listings import (
     top_experts_on,
 )
 from .pagination import NewestFirstPaginationMixin, StrictPaginationMixin
-from .previews import private_preview
 from .search import SearchFacets, clean_query
 from .structured_data import brief_description, default_meta, latest_feed, news_article
 
@@ -100,22 +98,11 @@ class BriefListView(FilterLimitMixin, PageMetaMixin, NewestFirstPaginationMixin,
         return {"title": f"Briefs on {names}", "description": f"Briefs filed under {names}."}
 
 
-def with_page_parts(briefs):
-    """Briefs with everything their page shows, in a fixed number of queries. Related links
-    to briefs that are not public stay out, on a preview as on the public page."""
-    return briefs.select_related("format").prefetch_related(
-        "issues",
-        Prefetch("quotes", queryset=ExpertQuote.objects.select_related("expert")),
-        "sections",
-        Prefetch("related_links", queryset=RelatedLink.objects.visible()),
-    )
-
-
 class BriefDetailView(PageMetaMixin, DetailView):
     context_object_name = "brief"
 
     def get_queryset(self):
-        return with_page_parts(Brief.objects.published())
+        return Brief.objects.published().with_page_parts()
 
     def get_context_data(self, **kwargs):
         brief = self.object
@@ -139,14 +126,14 @@ class BriefDetailView(PageMetaMixin, DetailView):
         }
 
 
-@method_decorator(private_preview, name="dispatch")
+@method_decorator(private_page, name="dispatch")
 class BriefPreviewView(BriefDetailView):
     """A brief in any state, as its public page will show it, under a "Preview: not public"
     banner. Subclasses decide who may see which brief: staff in the admin
     (briefs.admin.previews) or the holder of a shared link (SharedPreviewView)."""
 
     def get_queryset(self):
-        return with_page_parts(Brief.objects.all())
+        return Brief.objects.with_page_parts()
 
     def get_structured_data(self):
         # A preview is no article for search engines, and a draft has no date to give one.

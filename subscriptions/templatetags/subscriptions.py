@@ -9,7 +9,7 @@ says why)."""
 
 from django import template
 
-from ..forms import STARTED_FIELD, TRAP_FIELD, frequency_options, started_value
+from ..forms import bot_fields, frequency_options
 from ..models import Subscriber
 
 register = template.Library()
@@ -37,7 +37,5 @@ def subscribe_box(everything=False, issues=(), issue=None, expert=None):
         "issues": chosen_issues,
         "experts": chosen_experts,
         "frequencies": frequency_options(Subscriber.Frequency.INSTANT),
-        "trap_field": TRAP_FIELD,
-        "started_field": STARTED_FIELD,
-        "started": started_value(),
+        **bot_fields(),
     }
