@@ -114,11 +114,13 @@ def change_preferences(subscriber, choices, *, paused):
 
 
 def leave(subscriber):
-    """Unsubscribe at once: nothing more is sent, queued mail included."""
+    """Unsubscribe at once: nothing more is sent, queued mail included. A bounced address
+    stays bounced, so that asking to subscribe it again mails it nothing (an editor clears a
+    bounce first)."""
     with transaction.atomic():
-        Subscriber.objects.filter(pk=subscriber.pk).update(
-            status=Subscriber.Status.UNSUBSCRIBED, left_at=timezone.now()
-        )
+        Subscriber.objects.filter(pk=subscriber.pk).exclude(
+            status=Subscriber.Status.BOUNCED
+        ).update(status=Subscriber.Status.UNSUBSCRIBED, left_at=timezone.now())
         _cancel_queued(subscriber)
     subscriber.refresh_from_db()
 

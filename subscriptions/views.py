@@ -151,12 +151,6 @@ def unsubscribed_page(request):
     return page(request, "subscriptions/unsubscribed.html", "You are unsubscribed")
 
 
-def leave(subscriber):
-    # A bounced address stays bounced: asking to subscribe it again must not mail it.
-    if subscriber.status not in (Subscriber.Status.UNSUBSCRIBED, Subscriber.Status.BOUNCED):
-        subscribing.leave(subscriber)
-
-
 @private_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request, token):
@@ -165,7 +159,7 @@ def preferences(request, token):
     except links.LinkInvalid:
         return link_not_valid(request)
     if request.method == "POST" and "leave" in request.POST:
-        leave(subscriber)
+        subscribing.leave(subscriber)
         return unsubscribed_page(request)
     saved = False
     form = PreferencesForm.for_subscriber(
@@ -203,7 +197,7 @@ def unsubscribe(request, token):
     except links.LinkInvalid:
         return link_not_valid(request)
     if request.method == "POST":
-        leave(subscriber)
+        subscribing.leave(subscriber)
         return unsubscribed_page(request)
     context = {"email": subscriber.email}
     return page(request, "subscriptions/unsubscribe.html", "Unsubscribe", context)
