@@ -48,6 +48,10 @@ QUEUE_BATCH = 2000
 # Deliveries a sender holds at a time, and how often it asks whether a brief is still public.
 CLAIM_BATCH = 50
 KEPT_TEMPLATES = 100
+# Messages sent over one SMTP connection before a new one: mail servers may limit how many one
+# connection carries, and one connection kept for tens of thousands of messages grew the
+# sender's memory by about a megabyte per thousand messages (bench/README.md, "Mail").
+MESSAGES_PER_CONNECTION = 500
 PUBLIC_CHECK_SECONDS = 1.0
 DELIVERIES = Delivery._meta.db_table
 
@@ -162,6 +166,7 @@ class Sender:
 
     def __init__(self):
         self.connection = None
+        self.sent_on_connection = 0
         self.handled = 0
         self.templates = {}
         self.mailing_briefs = {}
@@ -234,8 +239,12 @@ class Sender:
 
     def send(self, message):
         """Send on the sender's connection, opened on first use (Django's SMTP backend
-        keeps it open across messages once opened)."""
+        keeps it open across messages once opened) and renewed every MESSAGES_PER_CONNECTION."""
+        if self.sent_on_connection >= MESSAGES_PER_CONNECTION:
+            self.connection.close()
+            self.sent_on_connection = 0
         self.connection.open()
+        self.sent_on_connection += 1
         try:
             deliver_message(self.connection, message)
         except smtplib.SMTPServerDisconnected:
