@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint format bench load backup restore
+.PHONY: run deploy test test-slow lint format bench load backup restore
 
 # The worker (publication events, docs/architecture.md) runs beside the web server and stops
 # with it; without REDIS_URL its broker is a folder of files under var/.
@@ -15,6 +15,10 @@ run: $(VENV)/.runtime-installed
 		--without-mingle --without-gossip & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The production layout on loopback: Varnish on :6081, two app servers (docs/deploy.md).
+deploy: $(VENV)/.runtime-installed
+	$(BIN)/python -m deploy
 
 # The import contracts first (pyproject.toml, docs/architecture.md): a second, not a test run.
 test: $(VENV)/.dev-installed node_modules/.installed

@@ -82,23 +82,32 @@ def name_deleted(sender, instance, **kwargs):
 
 def images_written(sender, instance, **kwargs):
     """The worker wrote a brief's renditions or an expert's thumbnail after its save: pages
-    the public sees it on were kept without them."""
-    public = Brief.objects.published() if sender is Brief else Expert.objects.public()
-    if public.filter(pk=instance.pk).exists():
+    the public sees it on were kept without them, here and at the edge."""
+    if sender is Brief:
+        if Brief.objects.published().filter(pk=instance.pk).exists():
+            freshness.bump(schedule_changed=False)
+            payload = changes.brief_payload(instance, None, None)
+            outbox.record(Kind.BRIEF_UPDATED, f"brief:{instance.pk}", payload)
+    elif publicly_changed(sender, instance):
         freshness.bump(schedule_changed=False)
 
 
 def publicly_changed(sender, instance):
-    """An expert or issue the public sees: an event, in the change's transaction."""
+    """An expert, issue or format the public sees: an event, in the change's transaction.
+    Returns whether there was one."""
     if sender is Expert and Expert.objects.public().filter(pk=instance.pk).exists():
         kind, name = Kind.EXPERT_CHANGED, "expert"
     elif sender is Issue and Issue.objects.public().filter(pk=instance.pk).exists():
         kind, name = Kind.ISSUE_CHANGED, "issue"
+    elif sender is Format and Brief.objects.published().filter(format=instance).exists():
+        kind, name = Kind.FORMAT_CHANGED, "format"
     else:
-        return
-    payload = {name: instance.pk, "name": instance.name, "slug": instance.slug,
-               "url": instance.get_absolute_url()}  # fmt: skip
+        return False
+    payload = {name: instance.pk, "name": instance.name}
+    if sender is not Format:
+        payload.update(slug=instance.slug, url=instance.get_absolute_url())
     outbox.record(kind, f"{name}:{instance.pk}", payload)
+    return True
 
 
 def connect():

@@ -144,8 +144,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down or hanging costs speed, not pages (common.cache).
+            "BACKEND": "common.cache.TolerantRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -175,6 +177,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads are served by the web server in front in production; with this on, by the app (the
+# loopback layout of deploy/, which has none).
+BRIEFS_SERVE_MEDIA = env_bool("BRIEFS_SERVE_MEDIA", False)
 STORAGES = {
     # The file system, with uploads of a failed save removed (common.storage).
     "default": {"BACKEND": "common.storage.MediaStorage"},
@@ -200,6 +205,18 @@ BRIEFS_PAGE_SIZE = 20
 # Keep public pages whole in the cache (briefs.public.middleware); off only to measure the site
 # without it (bench/pages.py).
 BRIEFS_PAGE_CACHE = env_bool("BRIEFS_PAGE_CACHE", True)
+# The HTTP cache in front of the app servers (deploy/, docs/deploy.md): how long it may keep a
+# public page (never past the next scheduled change), how long it may go on serving one while
+# no app server answers, and the Varnish servers purged when content changes. Without purge
+# addresses there is no edge to purge (common.edge.NoEdge).
+BRIEFS_EDGE_MAX_AGE = int(os.environ.get("BRIEFS_EDGE_MAX_AGE", str(24 * 60 * 60)))
+BRIEFS_EDGE_STALE_IF_ERROR = int(os.environ.get("BRIEFS_EDGE_STALE_IF_ERROR", str(60 * 60)))
+BRIEFS_EDGE_PURGE_URLS = env_list("BRIEFS_EDGE_PURGE_URLS")
+BRIEFS_EDGE_BACKEND = os.environ.get("BRIEFS_EDGE_BACKEND", "") or (
+    "common.edge.Varnish" if BRIEFS_EDGE_PURGE_URLS else "common.edge.NoEdge"
+)
+# A purge that takes longer is retried by the worker rather than holding a save's response.
+BRIEFS_EDGE_PURGE_TIMEOUT = 2
 # How long a shared preview link works unless its maker chooses otherwise (briefs.public.previews).
 BRIEFS_PREVIEW_HOURS = int(os.environ.get("BRIEFS_PREVIEW_HOURS", "72"))
 
@@ -227,6 +244,8 @@ BRIEFS_MAIL_SENDERS = int(os.environ.get("BRIEFS_MAIL_SENDERS", "2"))
 if not DEBUG:
     # Production is served over HTTPS, usually behind a proxy that terminates TLS.
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # The load balancer's health probe speaks plain HTTP to each app server.
+    SECURE_REDIRECT_EXEMPT = [r"^_health/$"]
     if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
@@ -333,6 +352,7 @@ EVENT_HANDLERS = [
     "briefs.editorial.workflow.mail_editors_of_submission",
     "subscriptions.delivery.queue_brief_mail",
     "subscriptions.delivery.cancel_brief_mail",
+    "briefs.public.edge.purge_edge",
 ]
 # Panels that apps above briefs add to a brief's admin change page: each a callable taking
 # (request, brief) and returning HTML, so that briefs shows them without importing those apps.

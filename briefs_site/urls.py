@@ -1,13 +1,13 @@
 import os
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from briefs.public.sitemaps import BriefSitemap, ExpertSitemap, IssueSitemap
-from briefs_site import two_factor
+from briefs_site import health, two_factor
 
 admin.site.site_header = f"{settings.SITE_NAME} authoring"
 admin.site.site_title = settings.SITE_NAME
@@ -15,7 +15,12 @@ admin.site.index_title = "Briefs, experts and issues"
 
 SITEMAPS = {"briefs": BriefSitemap, "issues": IssueSitemap, "experts": ExpertSitemap}
 
+# A failure of the database is a 503 page saying "back in a moment", not a 500.
+handler500 = "briefs_site.errors.server_error"
+
 urlpatterns = [
+    # Load balancers ask each app server whether it can serve (briefs_site.health).
+    path("_health/", health.health, name="health"),
     # Before the admin's own patterns, whose catch-all would take these paths.
     path("admin/two-factor/enrol/", two_factor.enrol, name="two-factor-enrol"),
     path("admin/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
@@ -33,8 +38,16 @@ urlpatterns = [
     path("", include("briefs.public.urls")),
 ]
 
-# Uploaded photos are served by the web server in production; runserver serves them here.
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded photos are served by the web server in production; runserver serves them here, and
+# so do the app servers of the loopback layout (deploy/), which has no web server of its own.
+if settings.DEBUG or settings.BRIEFS_SERVE_MEDIA:
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 # The benchmark's floor (see bench/floor.py): only when `make bench` asks for it.
 if os.environ.get("BRIEFS_BENCHMARK_FLOOR") == "1":

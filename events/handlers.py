@@ -1,7 +1,7 @@
 """Event handlers: what the system does when public content changes.
 
 A handler is a function of one Event, named and limited to some kinds with @handler, and listed
-in settings.EVENT_HANDLERS by dotted path (mail, edge-cache purges and webhooks join the list).
+in settings.EVENT_HANDLERS by dotted path (the activity log, mail, edge-cache purges).
 It runs in a transaction of its own, recorded with it (events.dispatch): what it writes to the
 database happens exactly once per event. A handler whose effect leaves the database (a mail, a
 request) records its own idempotency key there, so that a retry does not repeat the effect.
@@ -22,13 +22,17 @@ from .models import Activity, Kind
 SCHEDULED_AHEAD = timedelta(seconds=1)
 
 
-def handler(name, kinds=None):
+def handler(name, kinds=None, at_commit=False):
     """Name a handler (the name is recorded with each run; keep it stable) and say which
-    kinds of event it takes (all of them when None)."""
+    kinds of event it takes (all of them when None). With `at_commit`, an event due now is
+    also given to it right after its change commits, in the process that made the change,
+    once and without retries: for an effect that may be repeated (a purge) and is wanted
+    sooner than the worker's run, which still follows."""
 
     def named(func):
         func.handler_name = name
         func.kinds = frozenset(kinds) if kinds is not None else None
+        func.at_commit = at_commit
         return func
 
     return named

@@ -17,8 +17,13 @@ class Kind(models.TextChoices):
     BRIEF_WITHDRAWN = "brief.withdrawn", "Brief withdrawn"
     BRIEF_DELETED = "brief.deleted", "Public brief deleted"
     BRIEF_SUBMITTED = "brief.submitted", "Brief submitted for review"
+    # A brief's time to appear was set or moved: pages kept until the old time must go.
+    BRIEF_SCHEDULED = "brief.scheduled", "Brief scheduled"
     EXPERT_CHANGED = "expert.changed", "Public expert changed"
     ISSUE_CHANGED = "issue.changed", "Public issue changed"
+    FORMAT_CHANGED = "format.changed", "Public format changed"
+    # Written by the commands that change content in bulk (a restore, a generated archive).
+    SITE_CHANGED = "site.changed", "Site content replaced"
 
 
 class EventQuerySet(models.QuerySet):

@@ -13,6 +13,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from .handlers import handlers_for
 from .models import Event
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def record(kind, subject, payload, due_at=None):
     event = Event.objects.create(
         kind=kind, subject=subject, payload=payload, due_at=due_at or timezone.now()
     )
-    transaction.on_commit(partial(send_to_worker, event.pk, event.due_at))
+    transaction.on_commit(partial(hand_over, event))
     return event
 
 
@@ -44,7 +45,7 @@ def expect(kind, subject, payload, due_at):
     event.due_at, event.payload = due_at, payload
     event.save(update_fields=["due_at", "payload"])
     if moved:
-        transaction.on_commit(partial(send_to_worker, event.pk, event.due_at))
+        transaction.on_commit(partial(hand_over, event))
     return event
 
 
@@ -52,6 +53,20 @@ def cancel(subject, kinds):
     """Cancel the pending events of these kinds for `subject`; returns how many."""
     pending = Event.objects.pending().filter(subject=subject, kind__in=kinds)
     return pending.update(cancelled_at=timezone.now())
+
+
+def hand_over(event):
+    """Once the change has committed: the handlers that want an event due now at once
+    (events.handlers.handler's `at_commit`), then the worker."""
+    if event.due_at <= timezone.now():
+        for run_at_commit in (h for h in handlers_for(event.kind) if h.at_commit):
+            try:
+                run_at_commit(event)
+            except Exception as error:
+                # Committed all the same; the worker's run of the handler retries.
+                logger.warning("%s at commit failed for event %s (%r)",
+                               run_at_commit.handler_name, event.pk, error)  # fmt: skip
+    send_to_worker(event.pk, event.due_at)
 
 
 def send_to_worker(event_id, due_at):

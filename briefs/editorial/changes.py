@@ -148,6 +148,9 @@ class Operation:
                 outbox.record(Kind.BRIEF_WITHDRAWN, subject, payload)
             if state == State.SCHEDULED:
                 outbox.expect(Kind.BRIEF_PUBLISHED, subject, payload, brief.publish_at)
+                newly_due = before is None or before.state != State.SCHEDULED
+                if newly_due or before.publish_at != brief.publish_at:
+                    outbox.record(Kind.BRIEF_SCHEDULED, subject, payload)
             else:
                 outbox.cancel(subject, [Kind.BRIEF_PUBLISHED])
         if state in ON_THE_SITE and brief.withdraw_at:
@@ -177,9 +180,11 @@ def quoted_expert_slugs(brief_id):
 def brief_payload(brief, before, user):
     """What handlers need to know of the brief, kept with the event: the brief may have
     changed again, or be gone, when the event is handled. `left_issues` and `left_experts`
-    are pages the brief was on and is no longer."""
+    are pages the brief was on and is no longer; `linked_from`, the briefs whose related
+    links point at it (their pages show its title)."""
     issues = sorted(brief.issues.values_list("slug", flat=True))
     experts = sorted(set(quoted_expert_slugs(brief.pk)))
+    linked_from = RelatedLink.objects.filter(target=brief.pk).values_list("brief_id", flat=True)
     return {
         "brief": brief.pk,
         "slug": brief.slug,
@@ -191,6 +196,7 @@ def brief_payload(brief, before, user):
         "experts": experts,
         "left_issues": sorted(before.issues - set(issues)) if before else [],
         "left_experts": sorted(before.experts - set(experts)) if before else [],
+        "linked_from": sorted(set(linked_from)),
         "by": person_name(user) if user else "",
         "by_id": user.pk if user else None,
     }

@@ -12,6 +12,16 @@ an expert, a format), or the clock passing a scheduled time (a brief's `publish_
 
 `remember()` keeps derived data (counts, page boundaries, short lists) this way, and
 briefs.public.middleware keeps whole public pages this way.
+
+An entry's key names what it holds, not the version: the token and the moment it is valid
+until are kept in the entry, and an entry of an older version is simply overwritten by the
+next request that needs it. So the cache holds one entry per page or list however many saves
+come, and old versions never pile up until they expire.
+
+Public requests read the database and never write to it (so they could be served from a
+replica): when a scheduled moment has passed, the one after it is worked out by the request
+that finds it passed and shared through the cache, and the row is brought up to date by the
+next save.
 """
 
 import hashlib
@@ -31,6 +41,7 @@ from ..models import Brief, ContentVersion
 LONGEST_KEPT = timedelta(hours=24)
 
 _held_for_request = ContextVar("briefs_content_version", default=None)
+NEXT_CHANGE_KEY = "briefs:next-change"
 
 
 def soonest_change():
@@ -68,14 +79,25 @@ def content_token():
 
 
 def next_change_at():
-    """When what the public sees next changes by itself, or None. Once that moment has
-    passed, the one after it is found and kept in the row for every process."""
+    """When what the public sees next changes by itself, or None. Once the moment kept in
+    the row has passed, the one after it is found once and shared through the cache."""
     token, soonest = current_version()
-    if soonest is None or soonest > timezone.now():
+    now = timezone.now()
+    if soonest is None or soonest > now:
         return soonest
-    later = soonest_change()
-    # Only if no save came meanwhile: a save has already worked it out for its content.
-    ContentVersion.objects.filter(pk=1, token=token).update(next_change_at=later)
+    since = (token, soonest)
+
+    def usable(entry):
+        return entry[0] == since and (entry[1] is None or entry[1] > now)
+
+    kept = recall([NEXT_CHANGE_KEY], usable).get(NEXT_CHANGE_KEY)
+    if kept is not None and usable(kept):
+        later = kept[1]
+    else:
+        later = soonest_change()
+        entry = (since, later)
+        cache.set(NEXT_CHANGE_KEY, entry, timeout=seconds_until(later))
+        _in_process.keep(NEXT_CHANGE_KEY, entry)
     if _held_for_request.get() is not None:
         _held_for_request.set((token, later))
     return later
@@ -114,9 +136,14 @@ def is_valid(until):
     return until is None or timezone.now() < until
 
 
-def entry_key(token, name):
+def current(entry, token):
+    """Whether a kept (token, until, ...) entry holds the content as it stands."""
+    return entry is not None and entry[0] == token and is_valid(entry[1])
+
+
+def entry_key(name):
     digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-    return f"briefs:{token}:{digest}"
+    return f"briefs:{digest}"
 
 
 def remember(name, compute):
@@ -124,23 +151,25 @@ def remember(name, compute):
     content version and until the next scheduled change, then shared by every request and,
     through the cache, every process. Treat what it returns as read-only."""
     token = content_token()
-    key = entry_key(token, name)
-    kept = recall([key]).get(key)
-    if kept is not None and is_valid(kept[0]):
-        return kept[1]
+    key = entry_key(name)
+    kept = recall([key], lambda entry: current(entry, token)).get(key)
+    if current(kept, token):
+        return kept[2]
     # The next change is found before computing: a change that happens meanwhile is then
     # already past, and the value is computed again on the next request.
     until = next_change_at()
-    value = compute()
-    cache.set(key, (until, value), timeout=seconds_until(until))
-    _in_process.keep(key, (until, value))
-    return value
+    entry = (token, until, compute())
+    cache.set(key, entry, timeout=seconds_until(until))
+    _in_process.keep(key, entry)
+    return entry[2]
 
 
-def recall(keys):
-    """{key: (until, value)} for those of `keys` kept: in this process if it read them
-    lately, else in the shared cache (and then kept in this process too)."""
-    found = {key: entry for key in keys if (entry := _in_process.get(key)) is not None}
+def recall(keys, usable):
+    """{key: entry} for those of `keys` kept: in this process if it read them lately and
+    they are still `usable`, else in the shared cache (and then kept in this process too)."""
+    found = {
+        key: entry for key in keys if (entry := _in_process.get(key)) is not None and usable(entry)
+    }
     missing = [key for key in keys if key not in found]
     for key, entry in (cache.get_many(missing) if missing else {}).items():
         _in_process.keep(key, entry)
@@ -149,8 +178,8 @@ def recall(keys):
 
 
 class RecentEntries:
-    """The entries this process read last, unpickled: under a content token they never go
-    stale, so the shared cache need not be asked again for them."""
+    """The entries this process read last, unpickled: an entry of the current token and
+    within its time is as good as the shared cache's, which need not be asked again."""
 
     def __init__(self, size):
         self.size, self.entries = size, OrderedDict()
@@ -176,6 +205,10 @@ class RecentEntries:
 
 
 _in_process = RecentEntries(size=256)
+
+
+def keep_in_process(key, entry):
+    _in_process.keep(key, entry)
 
 
 def forget_in_process():

@@ -17,8 +17,9 @@ from experts.models import Expert
 from ..models import Brief, Issue, TaggedBrief
 from .freshness import (
     content_token,
+    current,
     entry_key,
-    is_valid,
+    keep_in_process,
     next_change_at,
     recall,
     remember,
@@ -123,25 +124,29 @@ def newest_first_page(name, briefs, per_page, number):
     small entries and its own twenty rows, whatever the list's length or the page's depth.
     """
     token = content_token()
-    count_key = entry_key(token, f"page-ids:{name}:{per_page}:count")
-    page_key = entry_key(token, f"page-ids:{name}:{per_page}:{number}")
-    kept = recall([count_key, page_key])
+    count_key = entry_key(f"page-ids:{name}:{per_page}:count")
+    page_key = entry_key(f"page-ids:{name}:{per_page}:{number}")
+    kept = recall([count_key, page_key], lambda entry: current(entry, token))
     count, page = kept.get(count_key), kept.get(page_key)
-    if count is not None and is_valid(count[0]):
-        if page is not None:
-            return count[1], page[1]
-        if not 0 < number <= -(-count[1] // per_page):
-            return count[1], None
+    if current(count, token):
+        if current(page, token):
+            return count[2], page[2]
+        if not 0 < number <= -(-count[2] // per_page):
+            return count[2], None
         # Else the page's entry was evicted on its own: work the list out again.
     until = next_change_at()
     ids = list(briefs.newest_first().values_list("pk", flat=True))
     pages = [ids[first : first + per_page] for first in range(0, len(ids), per_page)]
     timeout = seconds_until(until)
     entries = {
-        entry_key(token, f"page-ids:{name}:{per_page}:{index}"): (until, page_ids)
+        entry_key(f"page-ids:{name}:{per_page}:{index}"): (token, until, page_ids)
         for index, page_ids in enumerate(pages, start=1)
     }
     cache.set_many(entries, timeout=timeout)
     # The count last: a reader who finds it finds every page with it.
-    cache.set(count_key, (until, len(ids)), timeout=timeout)
-    return len(ids), pages[number - 1] if 0 < number <= len(pages) else None
+    cache.set(count_key, (token, until, len(ids)), timeout=timeout)
+    keep_in_process(count_key, (token, until, len(ids)))
+    page = pages[number - 1] if 0 < number <= len(pages) else None
+    if page is not None:
+        keep_in_process(page_key, (token, until, page))
+    return len(ids), page

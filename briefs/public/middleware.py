@@ -1,13 +1,17 @@
 """Public pages, feeds and the sitemap kept whole in the cache, and never served stale.
 
-A kept page is filed under the content version's token and is valid only until the next
-scheduled change (briefs.public.freshness): a save, or a scheduled brief's time coming, is seen
-by the very next request. The middleware sits before the session, CSRF and authentication
-middleware, so a kept page costs one indexed query (the token) and one cache read.
+A kept page holds the content version's token it was made under and is valid only for that
+token and until the next scheduled change (briefs.public.freshness): a save, or a scheduled
+brief's time coming, is seen by the very next request. The middleware sits before the session,
+CSRF and authentication middleware, so a kept page costs one indexed query (the token) and one
+cache read.
 
 Every public response says how it may be kept elsewhere: `Cache-Control: public, max-age=0,
 must-revalidate` with an ETag, so browsers and proxies ask again each time and get a 304
-(django.middleware.http.ConditionalGetMiddleware) when nothing changed.
+(django.middleware.http.ConditionalGetMiddleware) when nothing changed; and a page that is the
+same for every reader tells the HTTP cache in front (the edge) how long it may keep it and what
+it shows (briefs.public.edge), worked out as it is sent, so a page kept here is kept there no
+longer than it is valid.
 
 A public page is made as for the site's own address (settings.SITE_URL): once Django has
 checked the request's Host against ALLOWED_HOSTS, the request is given the site's host and
@@ -29,12 +33,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from . import freshness
+from . import edge, freshness
 
-# Under these the site is not public, or not ours to keep: authoring, previews, files.
-NOT_PUBLIC = ("/admin/", "/preview/", "/static/", "/media/", "/_bench/")
+# Under these the site is not public, or not ours to keep: authoring, previews, files, and
+# the health check, which must answer without the database.
+NOT_PUBLIC = ("/admin/", "/preview/", "/static/", "/media/", "/_bench/", "/_health/")
 PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
 
 # The query parameters each public page reads, by URL name; a page not named reads none.
@@ -106,11 +112,11 @@ def use_site_address(request):
     request._get_scheme = lambda: site.scheme
 
 
-def page_key(token, request):
-    """The key of a page: its content version, and its address as the page reads it (after
-    keep_read_parameters): scheme, host, path and query."""
+def page_key(request):
+    """The key of a page: its address as the page reads it (after keep_read_parameters):
+    scheme, host, path and query. The content version it was made for is in the entry."""
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-    return f"briefs:page:{token}:{address}"
+    return f"briefs:page:{address}"
 
 
 class PublicPageCacheMiddleware:
@@ -123,12 +129,13 @@ class PublicPageCacheMiddleware:
         use_site_address(request)
         keep_read_parameters(request)
         held = freshness.hold_for_request()
-        token = freshness.content_token()
         try:
             if settings.BRIEFS_PAGE_CACHE:
-                response = self.kept_or_made(request, token)
+                response = self.kept_or_made(request, freshness.content_token())
             else:
                 response = self.get_response(request)
+            if may_keep(request, response):
+                edge.edge_headers(request, response, freshness.next_change_at(), timezone.now())
         finally:
             freshness.let_go(held)
         if response.status_code == 200 and not response.has_header("Cache-Control"):
@@ -136,10 +143,10 @@ class PublicPageCacheMiddleware:
         return response
 
     def kept_or_made(self, request, token):
-        key = page_key(token, request)
+        key = page_key(request)
         kept = cache.get(key)
-        if kept is not None and freshness.is_valid(kept[0]):
-            _, status, headers, content = kept
+        if freshness.current(kept, token):
+            _, _, status, headers, content = kept
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
@@ -151,6 +158,6 @@ class PublicPageCacheMiddleware:
                 response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             if not response.has_header("Cache-Control"):
                 patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
-            entry = (until, response.status_code, list(response.items()), response.content)
+            entry = (token, until, response.status_code, list(response.items()), response.content)
             cache.set(key, entry, timeout=freshness.seconds_until(until))
         return response

@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView
 from common.http import private_page
 
 from ..models import Brief, PreviewLink, local_time_label
+from .edge import brief_page_keys
 from .filters import MAX_ISSUES, FilterLimitMixin, filter_value, filter_values
 from .listings import (
     more_on,
@@ -114,6 +115,11 @@ class BriefDetailView(PageMetaMixin, DetailView):
 
     def get_structured_data(self):
         return news_article(self.object, self.request)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response["Surrogate-Key"] = " ".join(brief_page_keys(self.object))
+        return response
 
     def get_page_meta(self):
         brief = self.object

@@ -17,6 +17,8 @@ from django.utils.text import slugify
 
 from briefs.models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
 from briefs.public import freshness, search
+from events import outbox
+from events.models import Kind
 from experts.models import Expert, ExpertQuote
 
 BATCH = 2000
@@ -90,6 +92,7 @@ class Command(BaseCommand):
             archive.write(count, self.stdout)
             # Bulk inserts send no signals: the new content's version is given here.
             freshness.bump()
+            outbox.record(Kind.SITE_CHANGED, "site", {"title": f"{count} briefs generated"})
         self.stdout.write(f"Generated {count} briefs in {time.monotonic() - started:.1f} s.")
 
 

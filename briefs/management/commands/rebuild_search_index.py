@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 
 from briefs.models import Brief
 from briefs.public import freshness, search
+from events import outbox
+from events.models import Kind
 
 BATCH = 500
 
@@ -20,4 +22,5 @@ class Command(BaseCommand):
         # once the whole index is written (in the caller's transaction, when there is one, as
         # in a restore), so the next search reads the new one.
         freshness.bump()
+        outbox.record(Kind.SITE_CHANGED, "site", {"title": "Every brief indexed for search again"})
         self.stdout.write(f"Indexed {len(ids)} briefs.")

@@ -1,0 +1,162 @@
+"""What an HTTP cache in front of the site (the edge: Varnish, a CDN) may keep, and what it must
+drop when the content changes (docs/deploy.md).
+
+A public page that is the same for every reader is sent with
+
+- `Surrogate-Control: max-age=N`: how long the edge may keep it, never past the next scheduled
+  publication or withdrawal (briefs.public.freshness), so a scheduled brief appears at its time
+  with no purge needed; and `stale-if-error=M` when no scheduled change falls in that time
+  either, for the edge to answer with while no app server can;
+- `Surrogate-Key`: what the page shows, as keys: `site` on every page; `lists` on the pages
+  that list briefs across issues (the front page, /briefs/, search, the issue and expert
+  indexes); `feeds`; `sitemap`; `brief-<id>`, `issue-<slug>` and `expert-<slug>` on the
+  pages showing that brief, issue or expert.
+
+Browsers are still told to revalidate every time (briefs.public.middleware): the edge is the
+only cache that is purged, so the only one that may keep a page.
+
+Every public change is an event (events/): `purge_edge` drops, in one request to the edge,
+every key the change affects. It runs right after the change commits, in the process that made
+it (so the editor's next look, and every reader's, finds the new page), and again as an event
+handler in the worker, which retries until the edge has taken it. A draft's save is no event
+and purges nothing.
+"""
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from common.edge import purge_backend
+from events.handlers import handler
+from events.models import Kind
+
+SITE, LISTS, FEEDS, SITEMAP = "site", "lists", "feeds", "sitemap"
+# A change after which any page may read differently (a format renamed, an archive restored).
+EVERYTHING = [SITE]
+
+
+def brief_key(brief_id):
+    return f"brief-{brief_id}"
+
+
+def issue_key(slug):
+    return f"issue-{slug}"
+
+
+def expert_key(slug):
+    return f"expert-{slug}"
+
+
+def _everywhere(keys):
+    return lambda url_kwargs: keys
+
+
+def _about(key, *others):
+    """Keys of a page about one issue or expert, named by the `slug` in its URL."""
+    return lambda url_kwargs: [*others, key(url_kwargs["slug"])]
+
+
+# The pages the edge may keep, by URL name, with the keys of what each shows (from the URL's
+# arguments); a public page not named here (a form, a page for one reader) is never kept
+# there. A brief's page adds the keys of its parts itself (brief_page_keys).
+KEYS_BY_VIEW = {
+    "briefs:home": _everywhere([LISTS]),
+    "briefs:list": _everywhere([LISTS]),
+    "briefs:search": _everywhere([LISTS]),
+    "briefs:issues": _everywhere([LISTS]),
+    "experts:list": _everywhere([LISTS]),
+    "briefs:detail": _everywhere([]),
+    "briefs:issue": _about(issue_key),
+    "experts:detail": _about(expert_key),
+    "briefs:feed": _everywhere([FEEDS]),
+    "briefs:issue-feed": _about(issue_key, FEEDS),
+    "experts:feed": _about(expert_key, FEEDS),
+    "sitemap": _everywhere([SITEMAP]),
+    "django.contrib.sitemaps.views.sitemap": _everywhere([SITEMAP]),
+    "briefs:robots": _everywhere([]),
+}
+
+
+def brief_page_keys(brief):
+    """A brief's page shows the brief, its issues and experts, and under "More on" the newest
+    briefs filed under those issues. It also shows the titles of the briefs it links to:
+    those pages are purged through the links (the events' `linked_from`)."""
+    return [
+        brief_key(brief.pk),
+        *(issue_key(issue.slug) for issue in brief.issues.all()),
+        *(expert_key(quote.expert.slug) for quote in brief.quotes.all()),
+    ]
+
+
+def keys_of_page(request, response):
+    """The page's surrogate keys, or None when the edge may not keep it."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    keys_of = KEYS_BY_VIEW.get(match.view_name)
+    if keys_of is None:
+        return None
+    own = response.get("Surrogate-Key", "").split()
+    return list(dict.fromkeys([SITE, *keys_of(match.kwargs), *own]))
+
+
+def edge_headers(request, response, until, now):
+    """Say how long the edge may keep a public page kept in the site's own cache (or about
+    to be), valid until `until` (the next scheduled change, or None)."""
+    keys = keys_of_page(request, response)
+    if keys is None:
+        return
+    longest = settings.BRIEFS_EDGE_MAX_AGE
+    to_next_change = None if until is None else int((until - now).total_seconds())
+    max_age = longest if to_next_change is None else max(0, min(longest, to_next_change))
+    control = f"max-age={max_age}"
+    stale = settings.BRIEFS_EDGE_STALE_IF_ERROR
+    if to_next_change is None or to_next_change > max_age + stale:
+        control += f", stale-if-error={stale}"
+    response["Surrogate-Control"] = control
+    response["Surrogate-Key"] = " ".join(keys)
+
+
+def keys_of_event(event):
+    """What the pages affected by a change show, as keys."""
+    payload = event.payload
+    if event.kind in BRIEF_KINDS:
+        issues = {*payload.get("issues", ()), *payload.get("left_issues", ())}
+        experts = {*payload.get("experts", ()), *payload.get("left_experts", ())}
+        return [
+            brief_key(event.subject.removeprefix("brief:")),
+            *(brief_key(linking) for linking in payload.get("linked_from", ())),
+            *(issue_key(slug) for slug in sorted(issues)),
+            *(expert_key(slug) for slug in sorted(experts)),
+            LISTS,
+            FEEDS,
+            SITEMAP,
+        ]
+    # A renamed issue or expert shows on every card of its briefs, wherever they are listed;
+    # a format on every card; such edits are rare, so the whole edge is dropped.
+    return EVERYTHING
+
+
+BRIEF_KINDS = {
+    Kind.BRIEF_PUBLISHED,
+    Kind.BRIEF_UPDATED,
+    Kind.BRIEF_WITHDRAWN,
+    Kind.BRIEF_DELETED,
+    Kind.BRIEF_SCHEDULED,
+}
+PUBLIC_KINDS = [
+    *BRIEF_KINDS,
+    Kind.EXPERT_CHANGED,
+    Kind.ISSUE_CHANGED,
+    Kind.FORMAT_CHANGED,
+    Kind.SITE_CHANGED,
+]
+
+
+# Also run right after the change commits, in the process that made it: the worker's run
+# follows within milliseconds, but the editor's very next request (and a test's) comes sooner.
+@handler("edge", kinds=PUBLIC_KINDS, at_commit=True)
+def purge_edge(event):
+    """Drop what the change affects from the edge, in one request; a failure is retried
+    (events.dispatch)."""
+    purge_backend().purge(keys_of_event(event))

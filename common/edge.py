@@ -1,0 +1,70 @@
+"""Purging an HTTP cache in front of the site (the edge) by surrogate key (docs/deploy.md).
+
+A purge backend takes a list of keys and drops every object carrying any of them, in one
+request, or raises: the caller (an event handler) retries. `BRIEFS_EDGE_BACKEND` names the
+backend by dotted path; Varnish with the xkey module is the one implemented here. A CDN that
+purges by tag (Fastly's surrogate keys, Cloudflare's cache tags) is another class with the same
+`purge(keys)`.
+"""
+
+import functools
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+
+class PurgeFailed(Exception):
+    pass
+
+
+class PurgeBackend:
+    def purge(self, keys):
+        """Drop every object carrying any of `keys` (a list of strings without spaces)."""
+        raise NotImplementedError
+
+
+class NoEdge(PurgeBackend):
+    """No cache in front of the site (development, or one server alone): nothing to purge."""
+
+    def purge(self, keys):
+        pass
+
+
+class Varnish(PurgeBackend):
+    """Every Varnish in `BRIEFS_EDGE_PURGE_URLS`, each sent `PURGE /` with the keys in an
+    `xkey-purge` header (deploy/varnish/briefs.vcl); each must answer 200."""
+
+    def __init__(self, urls=None, timeout=None):
+        self.urls = urls if urls is not None else settings.BRIEFS_EDGE_PURGE_URLS
+        self.timeout = timeout or settings.BRIEFS_EDGE_PURGE_TIMEOUT
+
+    def purge(self, keys):
+        if not keys:
+            return
+        failures = []
+        for url in self.urls:
+            request = urllib.request.Request(
+                url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    response.read()
+            except (urllib.error.URLError, OSError) as error:
+                failures.append(f"{url}: {error}")
+        if failures:
+            raise PurgeFailed("; ".join(failures))
+
+
+@functools.cache
+def purge_backend():
+    return import_string(settings.BRIEFS_EDGE_BACKEND)()
+
+
+@receiver(setting_changed)
+def _forget_backend(setting, **kwargs):
+    if setting.startswith("BRIEFS_EDGE_"):
+        purge_backend.cache_clear()
