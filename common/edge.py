@@ -64,6 +64,12 @@ def purge_backend():
     return import_string(settings.BRIEFS_EDGE_BACKEND)()
 
 
+def purge_backend_in_front():
+    """Whether there is an edge the site can purge. Without one, no page is offered for an
+    edge to keep: a cache the site cannot purge would show it stale."""
+    return not isinstance(purge_backend(), NoEdge)
+
+
 @receiver(setting_changed)
 def _forget_backend(setting, **kwargs):
     if setting.startswith("BRIEFS_EDGE_"):

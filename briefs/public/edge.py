@@ -13,7 +13,8 @@ A public page that is the same for every reader is sent with
   pages showing that brief, issue or expert.
 
 Browsers are still told to revalidate every time (briefs.public.middleware): the edge is the
-only cache that is purged, so the only one that may keep a page.
+only cache that is purged, so the only one that may keep a page; and where there is no edge the
+site can purge (common.edge.NoEdge), no page is offered to one.
 
 Every public change is an event (events/): `purge_edge` drops, in one request to the edge,
 every key the change affects. It runs right after the change commits, in the process that made

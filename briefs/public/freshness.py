@@ -115,6 +115,11 @@ def bump(schedule_changed=True):
         ContentVersion.objects.update_or_create(pk=1, defaults=values)
 
 
+def still_current(token):
+    """Whether `token` is still the content's version, read again from the database."""
+    return ContentVersion.objects.filter(pk=1, token=token).exists()
+
+
 def hold_for_request():
     """Read the version once for a request; returns what lets it go at the request's end."""
     return _held_for_request.set(current_version())

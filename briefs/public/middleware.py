@@ -36,6 +36,8 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from common.edge import purge_backend_in_front
+
 from . import edge, freshness
 
 # Under these the site is not public, or not ours to keep: authoring, previews, files, and
@@ -119,6 +121,17 @@ def page_key(request):
     return f"briefs:page:{address}"
 
 
+def edge_may_keep(made, token):
+    """Whether the edge in front (if there is one) may keep the page. A page made while a save
+    committed shows the content before it, and may reach the edge after that save's purge: it
+    is given to the edge only if the content version it was made under still stands. (A kept
+    page is sent within a millisecond or so; the worker's purge, which follows the one at
+    commit, covers that.)"""
+    if not purge_backend_in_front():
+        return False
+    return not made or freshness.still_current(token)
+
+
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -129,12 +142,13 @@ class PublicPageCacheMiddleware:
         use_site_address(request)
         keep_read_parameters(request)
         held = freshness.hold_for_request()
+        token = freshness.content_token()
         try:
             if settings.BRIEFS_PAGE_CACHE:
-                response = self.kept_or_made(request, freshness.content_token())
+                response, made = self.kept_or_made(request, token)
             else:
-                response = self.get_response(request)
-            if may_keep(request, response):
+                response, made = self.get_response(request), True
+            if may_keep(request, response) and edge_may_keep(made, token):
                 edge.edge_headers(request, response, freshness.next_change_at(), timezone.now())
         finally:
             freshness.let_go(held)
@@ -150,7 +164,7 @@ class PublicPageCacheMiddleware:
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
-            return response
+            return response, False
         until = freshness.next_change_at()
         response = self.get_response(request)
         if may_keep(request, response):
@@ -160,4 +174,4 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
             entry = (token, until, response.status_code, list(response.items()), response.content)
             cache.set(key, entry, timeout=freshness.seconds_until(until))
-        return response
+        return response, True

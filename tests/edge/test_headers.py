@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from briefs.models import Brief
-from briefs.public import freshness
+from briefs.public import freshness, views
 from tests.factories import (
     BriefFactory,
     ExpertFactory,
@@ -24,6 +24,11 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DAY = 24 * 60 * 60
+
+
+@pytest.fixture(autouse=True)
+def an_edge_in_front(purges):
+    """Pages are offered to an edge only where the site can purge it."""
 
 
 @pytest.fixture
@@ -80,6 +85,29 @@ def test_public_pages_name_what_they_show_and_may_be_kept_a_day(client, archive,
         if address != "/robots.txt":
             assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
         assert not response.cookies
+
+
+def test_without_an_edge_to_purge_no_page_is_offered_to_one(client, archive, settings):
+    settings.BRIEFS_EDGE_BACKEND = "common.edge.NoEdge"
+    response = client.get("/")
+    assert response.status_code == 200
+    assert not response.has_header("Surrogate-Control")
+
+
+def test_a_page_made_while_a_save_committed_is_not_offered_to_the_edge(
+    client, archive, monkeypatch
+):
+    """It may show the content before the save, and reach the edge after the save's purge."""
+    real = views.public_issues
+
+    def a_save_commits_meanwhile():
+        freshness.bump()
+        return real()
+
+    monkeypatch.setattr(views, "public_issues", a_save_commits_meanwhile)
+    assert not client.get("/").has_header("Surrogate-Control")
+    monkeypatch.setattr(views, "public_issues", real)
+    assert client.get("/").has_header("Surrogate-Control")
 
 
 def test_no_edge_lifetime_runs_past_the_next_scheduled_change(client, archive, now):

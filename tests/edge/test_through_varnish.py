@@ -164,6 +164,14 @@ def test_cookies_are_dropped_and_none_is_set_on_public_pages(edge, public_brief)
     assert tracked["X-Cache"] == "HIT", "tracking parameters make no page of their own"
 
 
+def test_no_answer_that_sets_a_cookie_is_kept(edge, settings):
+    settings.ROOT_URLCONF = "tests.edge.urls"
+    for _ in range(2):
+        answer = edge.get("/sets-a-cookie/")
+        assert answer.status == 200 and answer["X-Cache"] != "HIT"
+        assert "reader=one-reader-only" in answer["Set-Cookie"]
+
+
 def test_the_edge_answers_conditional_and_head_requests_itself(edge, public_brief):
     page = kept(edge, "/")
     again = edge.get("/", **{"If-None-Match": page["ETag"]})
