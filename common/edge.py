@@ -43,20 +43,36 @@ class Varnish(PurgeBackend):
         self.timeout = timeout or settings.BRIEFS_EDGE_PURGE_TIMEOUT
 
     def purge(self, keys):
-        if not keys:
-            return
         failures = []
         for url in self.urls:
-            request = urllib.request.Request(
-                url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    response.read()
-            except (urllib.error.URLError, OSError) as error:
-                failures.append(f"{url}: {error}")
+            for header in _headers_of(keys):
+                request = urllib.request.Request(
+                    url, method="PURGE", headers={"xkey-purge": header}
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                        response.read()
+                except (urllib.error.URLError, OSError) as error:
+                    failures.append(f"{url}: {error}")
         if failures:
             raise PurgeFailed("; ".join(failures))
+
+
+# Varnish refuses a request header longer than 8 KB (http_req_hdr_len): a change naming more
+# keys than fit (a brief that hundreds of others link to) is purged in several requests.
+LONGEST_HEADER = 4000
+
+
+def _headers_of(keys):
+    """The keys as xkey-purge header values, each at most LONGEST_HEADER characters."""
+    header = ""
+    for key in keys:
+        if header and len(header) + 1 + len(key) > LONGEST_HEADER:
+            yield header
+            header = ""
+        header = f"{header} {key}" if header else key
+    if header:
+        yield header
 
 
 @functools.cache

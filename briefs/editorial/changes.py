@@ -32,7 +32,7 @@ from events.models import Kind
 from experts.models import Expert, ExpertQuote
 
 from ..models import Brief, BriefSection, Format, RelatedLink, Revision, person_name
-from ..public import freshness, search
+from ..public import edge, freshness, search
 from . import revisions, workflow
 from .workflow import ChangeRefused
 
@@ -85,6 +85,8 @@ class Operation:
         self.gone = {}
         self.other_content_changed = False
         self.revisions = {}
+        # The events it raised: the pages they affect are made before it commits.
+        self.events = []
 
     def watch(self, brief):
         """Call before changing `brief`: what it was is read from the database."""
@@ -131,7 +133,10 @@ class Operation:
         if self.changed:
             search.reindex(sorted(self.changed))
         if public_changed:
-            freshness.bump()
+            version = freshness.next_version()
+            with freshness.as_version(version):
+                edge.make_pages_first(self.events)
+            freshness.bump(version=version)
 
     def raise_events(self, brief, before, revision, now):
         subject = f"brief:{brief.pk}"
@@ -140,17 +145,17 @@ class Operation:
         payload = brief_payload(brief, before, self.user)
         if state == State.PUBLISHED:
             if not was_public:
-                outbox.expect(Kind.BRIEF_PUBLISHED, subject, payload, now)
+                self.events.append(outbox.expect(Kind.BRIEF_PUBLISHED, subject, payload, now))
             elif content_changed(revision):
-                outbox.record(Kind.BRIEF_UPDATED, subject, payload)
+                self.events.append(outbox.record(Kind.BRIEF_UPDATED, subject, payload))
         else:
             if was_public:
-                outbox.record(Kind.BRIEF_WITHDRAWN, subject, payload)
+                self.events.append(outbox.record(Kind.BRIEF_WITHDRAWN, subject, payload))
             if state == State.SCHEDULED:
                 outbox.expect(Kind.BRIEF_PUBLISHED, subject, payload, brief.publish_at)
                 newly_due = before is None or before.state != State.SCHEDULED
                 if newly_due or before.publish_at != brief.publish_at:
-                    outbox.record(Kind.BRIEF_SCHEDULED, subject, payload)
+                    self.events.append(outbox.record(Kind.BRIEF_SCHEDULED, subject, payload))
             else:
                 outbox.cancel(subject, [Kind.BRIEF_PUBLISHED])
         if state in ON_THE_SITE and brief.withdraw_at:
@@ -288,7 +293,8 @@ def delete(brief, user):
         subject = f"brief:{brief.pk}"
         outbox.cancel(subject, [Kind.BRIEF_PUBLISHED, Kind.BRIEF_WITHDRAWN])
         if before.state == State.PUBLISHED:
-            outbox.record(Kind.BRIEF_DELETED, subject, brief_payload(brief, before, user))
+            payload = brief_payload(brief, before, user)
+            change.events.append(outbox.record(Kind.BRIEF_DELETED, subject, payload))
         change.gone[brief.pk] = before
         brief.delete()
 

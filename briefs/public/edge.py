@@ -23,10 +23,17 @@ handler in the worker, which retries until the edge has taken it. A draft's save
 and purges nothing.
 """
 
-from django.conf import settings
-from django.urls import Resolver404, resolve
+import functools
+import io
+from urllib.parse import urlsplit
 
-from common.edge import purge_backend
+from django.conf import settings
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIRequest
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+
+from common.edge import purge_backend, purge_backend_in_front
 from events.handlers import handler
 from events.models import Kind
 
@@ -161,3 +168,75 @@ def purge_edge(event):
     """Drop what the change affects from the edge, in one request; a failure is retried
     (events.dispatch)."""
     purge_backend().purge(keys_of_event(event))
+
+
+def make_pages_first(events):
+    """Make the most read pages that `events` affect, inside the change's transaction, so
+    that they wait in the site's own cache under the new content version when it commits.
+
+    Dropped from the edge at commit, a page is asked for again by every reader who comes
+    meanwhile; made afresh, the first request after a change works every list out for the new
+    version, and readers would queue at the edge behind it. Made here, it is ready: the save
+    takes that much longer, its readers nothing. Where there is no edge, readers are not
+    sent to the site all at once, and nothing is made ahead."""
+    if not purge_backend_in_front():
+        return
+    now = timezone.now()
+    paths = [
+        path
+        for event in events
+        if event.kind in PUBLIC_KINDS and event.due_at <= now
+        for path in pages_to_make_first(event, keys_of_event(event))
+    ]
+    warm(list(dict.fromkeys(paths)))
+
+
+def pages_to_make_first(event, keys):
+    """The pages behind the keys that most readers come to: the brief's own, its issues' and
+    experts' first pages, the front page, the lists' first pages and the main feed. The rest
+    (deep pages, the issues' and experts' feeds, sitemaps, other briefs' pages) are made when
+    someone asks for them."""
+    paths = []
+    if event.kind in (Kind.BRIEF_PUBLISHED, Kind.BRIEF_UPDATED):
+        paths.append(event.payload.get("url"))
+    for key in keys:
+        kind, _, slug = key.partition("-")
+        if key in (LISTS, SITE):
+            paths += [reverse("briefs:home"), reverse("briefs:list"), reverse("briefs:issues")]
+        elif key == FEEDS:
+            paths.append(reverse("briefs:feed"))
+        elif kind == "issue":
+            paths.append(reverse("briefs:issue", args=[slug]))
+        elif kind == "expert":
+            paths.append(reverse("experts:detail", args=[slug]))
+    return list(dict.fromkeys(path for path in paths if path))
+
+
+def warm(paths):
+    """Ask the site for each page as a reader would, inside this process: the public page
+    cache (briefs.public.middleware) keeps what it makes."""
+    site = urlsplit(settings.SITE_URL)
+    for path in paths:
+        request = WSGIRequest(
+            {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": path,
+                "SCRIPT_NAME": "",
+                "QUERY_STRING": "",
+                "SERVER_NAME": site.hostname,
+                "SERVER_PORT": str(site.port or (443 if site.scheme == "https" else 80)),
+                "HTTP_HOST": site.netloc,
+                "wsgi.url_scheme": site.scheme,
+                "wsgi.input": io.BytesIO(),
+            }
+        )
+        _site_handler().get_response(request)
+
+
+@functools.cache
+def _site_handler():
+    """The site's middleware and views without a server: no request signals, so the request
+    this runs within (an editor's save) keeps its database connection."""
+    handler = BaseHandler()
+    handler.load_middleware()
+    return handler

@@ -28,6 +28,7 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 
@@ -103,16 +104,35 @@ def next_change_at():
     return later
 
 
-def bump(schedule_changed=True):
+def bump(schedule_changed=True, version=None):
     """A new token for a change to what the public may see; called inside the change's
     transaction, so the token and the content it stands for commit (or vanish) together.
-    The next scheduled change is found again when a brief's times may have moved."""
-    values = {"token": uuid.uuid4().hex, "changed_at": timezone.now()}
-    if schedule_changed:
-        values["next_change_at"] = soonest_change()
+    The next scheduled change is found again when a brief's times may have moved. `version`,
+    from next_version(), is the one to give it, when pages were made under it first."""
+    token, next_change = version or (uuid.uuid4().hex, None)
+    values = {"token": token, "changed_at": timezone.now()}
+    if version or schedule_changed:
+        values["next_change_at"] = next_change if version else soonest_change()
     if not ContentVersion.objects.filter(pk=1).update(**values):
         values["next_change_at"] = soonest_change()
         ContentVersion.objects.update_or_create(pk=1, defaults=values)
+
+
+def next_version():
+    """(token, next scheduled change) for the content as the current transaction leaves it."""
+    return uuid.uuid4().hex, soonest_change()
+
+
+@contextmanager
+def as_version(version):
+    """Read the content as `version` (from next_version()) within the block, before bump()
+    gives it to everyone: pages made inside are kept under it. The row is locked only by the
+    bump, at the end of the change, not while pages are made."""
+    held = _held_for_request.set(version)
+    try:
+        yield
+    finally:
+        _held_for_request.reset(held)
 
 
 def still_current(token):

@@ -7,12 +7,16 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.editorial import changes
 from briefs.models import Brief, Format, Issue
+from common.edge import PurgeFailed
 from tests.briefs.test_admin import ADD_URL, change_url, new_brief_fields, submit
 from tests.briefs.test_calendar import move
+from tests.edge.recording import RecordingEdge
 from tests.factories import (
     BriefFactory,
     ExpertFactory,
@@ -57,6 +61,21 @@ def test_publishing_through_the_admin_purges_the_brief_its_issues_experts_and_li
     assert purges == [expected], "purged once, as the save committed"
     dispatch()
     assert purges == [expected, expected], "and once more by the worker's handler"
+
+
+def test_the_worker_purges_when_the_purge_at_commit_failed(
+    editor_client, purges, django_capture_on_commit_callbacks, monkeypatch
+):
+    def unreachable(keys):
+        raise PurgeFailed("Varnish is restarting")
+
+    monkeypatch.setattr(RecordingEdge, "purge", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(editor_client, ADD_URL, **new_brief_fields(status="published"))
+    monkeypatch.undo()
+    assert purges == []
+    dispatch()
+    assert purges == [brief_keys(Brief.objects.get(), issues=("iran", "russia"))]
 
 
 def test_an_update_of_a_public_brief_purges_it(editor, editor_client, purges):
@@ -168,3 +187,26 @@ def test_an_edge_that_cannot_be_reached_is_purged_when_it_can(editor, settings, 
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         dispatch()
     assert purges == [brief_keys(brief)]
+
+
+def test_the_pages_a_publication_affects_are_made_before_it_commits(
+    editor, client, purges, django_assert_max_num_queries
+):
+    """So the first readers after the purge do not queue at the edge behind pages being made
+    again: each is a page kept by the site (one query, the content version's)."""
+    brief = public_brief(editor)
+    pages = {"/": "Grid Drill", f"/briefs/{brief.slug}/": "Grid Drill",
+             "/issues/iran/": "Grid Drill", "/feeds/briefs/": "Grid Drill",
+             "/briefs/": "Grid Drill", "/issues/": "Iran",
+             "/experts/jane-example/": "Grid Drill"}  # fmt: skip
+    for address, shown in pages.items():
+        with django_assert_max_num_queries(1):
+            response = client.get(address)
+        assert response.status_code == 200 and shown in response.content.decode(), address
+
+
+def test_without_an_edge_nothing_is_made_ahead(editor, client):
+    brief = public_brief(editor)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/briefs/{brief.slug}/")
+    assert len(queries) > 1, "made by the reader's request"

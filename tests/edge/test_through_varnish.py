@@ -183,6 +183,14 @@ def test_the_edge_answers_conditional_and_head_requests_itself(edge, public_brie
     assert page.get("Surrogate-Control") is None and page.get("Surrogate-Key") is None
 
 
+def test_a_change_naming_thousands_of_pages_is_purged_whole(edge, public_brief):
+    """More keys than Varnish takes in one header go in several requests."""
+    kept(edge, "/")
+    many = [f"brief-{number}" for number in range(1, 3000)]
+    Varnish([edge.base_url + "/"]).purge([*many, "lists"])
+    assert edge.get("/")["X-Cache"] == "MISS"
+
+
 def test_only_loopback_may_purge(edge):
     answer = edge.request("/", method="PURGE", headers={"xkey-purge": "site"})
     assert answer.status == 200, "the test itself purges from loopback"
