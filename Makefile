@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run deploy test test-slow lint format bench load backup restore
+.PHONY: run deploy test test-slow lint format bench bench-edge load backup restore
 
 # The worker (publication events, docs/architecture.md) runs beside the web server and stops
 # with it; without REDIS_URL its broker is a folder of files under var/.
@@ -34,6 +34,11 @@ test-slow: $(VENV)/.dev-installed node_modules/.installed
 # `make test`: it needs the briefs_bench database and takes about three minutes.
 bench: $(VENV)/.runtime-installed
 	$(BIN)/python bench/pages.py
+
+# The same archive behind Varnish (bench/README.md): its own Redis, two app servers, Varnish and
+# the worker on loopback, against the bare-Django floor; about four minutes.
+bench-edge: $(VENV)/.runtime-installed
+	$(BIN)/python bench/edge.py
 
 # 200 readers and two editors for 60 s against gunicorn and PostgreSQL (bench/README.md). Not
 # part of `make test`: it needs PostgreSQL on 127.0.0.1 and makes its own briefs_load database.
