@@ -111,8 +111,10 @@ def bump(schedule_changed=True, version=None):
     from next_version(), is the one to give it, when pages were made under it first."""
     token, next_change = version or (uuid.uuid4().hex, None)
     values = {"token": token, "changed_at": timezone.now()}
-    if version or schedule_changed:
-        values["next_change_at"] = next_change if version else soonest_change()
+    if version is not None:
+        values["next_change_at"] = next_change
+    elif schedule_changed:
+        values["next_change_at"] = soonest_change()
     if not ContentVersion.objects.filter(pk=1).update(**values):
         values["next_change_at"] = soonest_change()
         ContentVersion.objects.update_or_create(pk=1, defaults=values)
