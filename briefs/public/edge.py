@@ -25,17 +25,21 @@ and purges nothing.
 
 import functools
 import io
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
+from django.db import transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from common.edge import purge_backend, purge_backend_in_front
 from events.handlers import handler
 from events.models import Kind
+
+logger = logging.getLogger(__name__)
 
 SITE, LISTS, FEEDS, SITEMAP = "site", "lists", "feeds", "sitemap"
 # A change after which any page may read differently (a format renamed, an archive restored).
@@ -213,8 +217,8 @@ def pages_to_make_first(event, keys):
 
 
 def warm(paths):
-    """Ask the site for each page as a reader would, inside this process: the public page
-    cache (briefs.public.middleware) keeps what it makes."""
+    """Ask the site for each page as a reader would, inside this process and the change's
+    transaction: the public page cache (briefs.public.middleware) keeps what it makes."""
     site = urlsplit(settings.SITE_URL)
     for path in paths:
         request = WSGIRequest(
@@ -230,7 +234,19 @@ def warm(paths):
                 "wsgi.input": io.BytesIO(),
             }
         )
-        _site_handler().get_response(request)
+        # In a savepoint of its own: a page that cannot be made ahead (a query that failed
+        # leaves the transaction unusable until rolled back) is made when a reader asks, and
+        # the change goes on.
+        savepoint = transaction.savepoint()
+        try:
+            made = _site_handler().get_response(request).status_code < 500
+        except Exception:
+            logger.exception("Could not make %s ahead of the purge", path)
+            made = False
+        if made:
+            transaction.savepoint_commit(savepoint)
+        else:
+            transaction.savepoint_rollback(savepoint)
 
 
 @functools.cache

@@ -7,12 +7,13 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.editorial import changes
 from briefs.models import Brief, Format, Issue
+from briefs.public import views
 from common.edge import PurgeFailed
 from tests.briefs.test_admin import ADD_URL, change_url, new_brief_fields, submit
 from tests.briefs.test_calendar import move
@@ -210,3 +211,15 @@ def test_without_an_edge_nothing_is_made_ahead(editor, client):
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/briefs/{brief.slug}/")
     assert len(queries) > 1, "made by the reader's request"
+
+
+def test_a_page_that_cannot_be_made_ahead_does_not_stop_the_change(editor, purges, monkeypatch):
+    def broken(*args, **kwargs):
+        raise DatabaseError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(views, "public_issues", broken)
+    brief = public_brief(editor)
+    brief.refresh_from_db()
+    assert brief.state == "published"
+    dispatch()
+    assert purges[-1] == brief_keys(brief)
