@@ -2,6 +2,7 @@
 than one server, of Redis stopping and of PostgreSQL restarting (deploy/stack.py)."""
 
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -9,6 +10,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+
+import pytest
 
 from deploy import stack
 from tests.workers import missing
@@ -86,3 +89,27 @@ class Readers:
 
     def statuses(self, since=float("-inf"), until=float("inf")):
         return Counter(status for sent, _, status, _ in self.answers if since <= sent < until)
+
+
+def wait_for(condition, what, seconds=30):
+    """Poll for something the readers or another process do (not for time to pass)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {seconds} s")
+        time.sleep(0.05)
+
+
+def backend_health(varnish):
+    """{backend name: "healthy" or "sick"} as Varnish's probes see them now."""
+    listing = subprocess.run(
+        [shutil.which("varnishadm"), "-n", str(varnish.workdir), "backend.list"],
+        capture_output=True, text=True, check=True, timeout=10,
+    ).stdout  # fmt: skip
+    health = {}
+    for line in listing.splitlines()[1:]:
+        if not line.strip():
+            continue
+        name, *columns = line.split()
+        health[name.rpartition(".")[2]] = "sick" if "sick" in columns else "healthy"
+    return health

@@ -9,18 +9,9 @@ import time
 import pytest
 
 from deploy import stack
-from tests.edge.servers import Readers, collect_static, production_env, started
+from tests.edge.servers import Readers, collect_static, production_env, started, wait_for
 
 pytestmark = [pytest.mark.slow]
-
-
-def wait_for(condition, what, seconds=30):
-    """Poll for something the readers or a server do (not for time to pass)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {seconds} s")
-        time.sleep(0.05)
 
 
 def test_a_database_restart_under_load_is_a_503_page_in_the_gap_and_nothing_after(tmp_path):

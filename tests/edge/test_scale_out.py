@@ -12,7 +12,15 @@ from django.test import Client
 from briefs.editorial import changes
 from briefs.models import Brief
 from deploy import stack
-from tests.edge.servers import Readers, collect_static, fetch, production_env, started
+from tests.edge.servers import (
+    Readers,
+    backend_health,
+    collect_static,
+    fetch,
+    production_env,
+    started,
+    wait_for,
+)
 from tests.edge.through import EdgeClient, varnish_in_front_of
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory, UserFactory
 from tests.pages import form_fields
@@ -98,19 +106,19 @@ def test_with_redis_stopped_pages_answer_from_the_database_and_caching_resumes(l
         for path in ("/", f"/briefs/{archive.slug}/", "/issues/iran/", "/feeds/briefs/")
     ]
     with Readers(urls) as readers:
-        time.sleep(1)  # readers at work, with Redis
+        wait_for(lambda: readers.statuses()[200] > 100, "answers with Redis")
         layout["redis"].stop()
         stopped_at = time.monotonic()
-        time.sleep(2)  # readers at work, without Redis
+        wait_for(lambda: sum(readers.statuses(since=stopped_at).values()) > 300,
+                 "answers without Redis")  # fmt: skip
         layout["redis"] = stack.start_redis(layout["folder"] / "redis", layout["redis"].port)
         back_at = time.monotonic()
-        time.sleep(1)
+        wait_for(lambda: redis_client(layout).dbsize() > 0, "entries kept in Redis again")
     assert set(readers.statuses()) == {200}, readers.statuses()
     away = sum(readers.statuses(stopped_at, back_at).values())
     print(f"Redis stopped: {dict(readers.statuses())} in all, {away} while it was away")
-    assert away > 20, "requests while it was away"
+    assert away > 300, "requests while it was away"
     assert all("Grid Drill" in body for *_, body in readers.answers)
-    assert redis_client(layout).dbsize() > 0, "caching resumed once Redis was back"
 
 
 def test_redis_memory_is_bounded_and_old_versions_do_not_pile_up(layout, archive):
@@ -149,13 +157,17 @@ def test_an_app_server_going_down_is_no_error_for_readers(layout, archive):
     # The subscription form is not kept at the edge: every request reaches an app server.
     urls = [f"{edge}/subscribe/"]
     with Readers(urls) as readers:
-        time.sleep(1)  # readers at work, on both servers
+        wait_for(lambda: readers.statuses()[200] > 100, "answers from both servers")
         layout["app 1"].kill()
         killed_at = time.monotonic()
-        time.sleep(3)  # readers at work while the probe finds it gone
+        # Readers keep coming while the probe finds it gone, and after.
+        wait_for(lambda: backend_health(layout["varnish"])["app_1"] == "sick", "the probe")
+        marked_at = time.monotonic()
+        wait_for(lambda: sum(readers.statuses(since=marked_at).values()) > 100, "answers after")
         layout["app 1"] = stack.start_app(
             layout["folder"], layout["app 1"].port, layout["env"], workers=1, name="app-1"
         )
+        wait_for(lambda: backend_health(layout["varnish"])["app_1"] == "healthy", "its return")
     assert set(readers.statuses()) == {200}, readers.statuses()
     after = sum(readers.statuses(since=killed_at).values())
     print(f"An app server killed: {dict(readers.statuses())} in all, {after} after it went")
