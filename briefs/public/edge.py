@@ -58,7 +58,8 @@ def expert_key(slug):
     return f"expert-{slug}"
 
 
-def _everywhere(keys):
+def _always(keys):
+    """The same keys whatever the URL's arguments."""
     return lambda url_kwargs: keys
 
 
@@ -71,20 +72,20 @@ def _about(key, *others):
 # arguments); a public page not named here (a form, a page for one reader) is never kept
 # there. A brief's page adds the keys of its parts itself (brief_page_keys).
 KEYS_BY_VIEW = {
-    "briefs:home": _everywhere([LISTS]),
-    "briefs:list": _everywhere([LISTS]),
-    "briefs:search": _everywhere([LISTS]),
-    "briefs:issues": _everywhere([LISTS]),
-    "experts:list": _everywhere([LISTS]),
-    "briefs:detail": _everywhere([]),
+    "briefs:home": _always([LISTS]),
+    "briefs:list": _always([LISTS]),
+    "briefs:search": _always([LISTS]),
+    "briefs:issues": _always([LISTS]),
+    "experts:list": _always([LISTS]),
+    "briefs:detail": _always([]),
     "briefs:issue": _about(issue_key),
     "experts:detail": _about(expert_key),
-    "briefs:feed": _everywhere([FEEDS]),
+    "briefs:feed": _always([FEEDS]),
     "briefs:issue-feed": _about(issue_key, FEEDS),
     "experts:feed": _about(expert_key, FEEDS),
-    "sitemap": _everywhere([SITEMAP]),
-    "django.contrib.sitemaps.views.sitemap": _everywhere([SITEMAP]),
-    "briefs:robots": _everywhere([]),
+    "sitemap": _always([SITEMAP]),
+    "django.contrib.sitemaps.views.sitemap": _always([SITEMAP]),
+    "briefs:robots": _always([]),
 }
 
 
