@@ -220,7 +220,7 @@ def start_floor(parts):
     site, venv = ANCHORS / "floor", ANCHORS / "floor-venv"
     if not (site.is_dir() and (venv / "bin" / "gunicorn").exists()):
         subprocess.run(["bash", "setup_floor.sh"], cwd=PEER_FOLDER, check=True)
-    port = distinct_free_ports(1)[0]
+    port = stack.free_port()
     command = [
         venv / "bin" / "gunicorn", "floor.wsgi:application",
         "--workers", str(FLOOR_WORKERS), "--worker-class", "sync",

@@ -222,20 +222,14 @@ def measure(count, connections, port):
     }
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--connections", type=int, default=2)
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from deploy.stack import free_port
+
     port = free_port()
     sink = start_sink(port)
     try:

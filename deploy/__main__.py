@@ -16,7 +16,6 @@ import time
 import urllib.error
 import urllib.request
 
-import dj_database_url
 import psycopg
 
 from deploy import stack
@@ -73,14 +72,8 @@ def manage(env, *command):
 
 
 def has_briefs(database_url):
-    settings = dj_database_url.parse(database_url)
-    with psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
-    ) as connection:
+    server, name = stack.server_options(database_url)
+    with psycopg.connect(**server, dbname=name) as connection:
         return connection.execute("SELECT EXISTS (SELECT 1 FROM briefs_brief)").fetchone()[0]
 
 
@@ -131,7 +124,7 @@ def start(options, parts):
 
     parts.append(stack.start_redis(STATE / "redis", options.redis_port))
     if stack.ensure_database(database_url):
-        print(f"Made the database {dj_database_url.parse(database_url)['NAME']}.")
+        print(f"Made the database {stack.server_options(database_url)[1]}.")
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     if not has_briefs(database_url):

@@ -188,6 +188,8 @@ def require(program):
 MISSING_HINTS = {
     "varnishd": "apt-get install varnish varnish-modules",
     "varnishstat": "apt-get install varnish",
+    "varnishncsa": "apt-get install varnish",
+    "varnishadm": "apt-get install varnish",
     "redis-server": "apt-get install redis-server",
 }
 
@@ -346,19 +348,15 @@ def start_varnish(
 
 def varnish_stat(varnish, *fields):
     """Varnish's counters (`varnishstat -1 -j`) by name, e.g. "MAIN.backend_req",
-    "MAIN.cache_hit", "MAIN.client_req"; all of them when no field is named. `varnish` is the
-    Process from start_varnish or the folder it was given."""
-    workdir = varnish.workdir if isinstance(varnish, Process) else Path(varnish) / "varnishd"
+    "MAIN.cache_hit", "MAIN.client_req"; `varnish` is the Process from start_varnish."""
     output = subprocess.run(
-        [require("varnishstat"), "-n", str(workdir), "-1", "-j"],
+        [require("varnishstat"), "-n", str(varnish.workdir), "-1", "-j"],
         capture_output=True,
         text=True,
         check=True,
         timeout=30,
     ).stdout
     values = {name: counter["value"] for name, counter in json.loads(output)["counters"].items()}
-    if not fields:
-        return values
     unknown = [field for field in fields if field not in values]
     if unknown:
         raise KeyError(f"Varnish has no counter {', '.join(unknown)}")
@@ -366,6 +364,12 @@ def varnish_stat(varnish, *fields):
 
 
 # The app servers and the worker
+
+# The worker as production runs it (docs/deploy.md); tests/workers.py starts the same.
+WORKER_COMMAND = [
+    sys.executable, "-m", "celery", "-A", "briefs_site", "worker", "--beat",
+    "--concurrency", "1", "--loglevel", "warning", "--without-mingle", "--without-gossip",
+]  # fmt: skip
 
 
 def start_app(folder, port, env, *, workers=2, name="app"):
@@ -386,12 +390,8 @@ def start_worker(folder, env, *, name="worker"):
     """The worker: Celery with beat inside it, so exactly one beat runs per worker started
     this way (start one per installation). Its beat schedule is kept in `folder`."""
     folder = Path(folder).resolve()
-    command = [
-        sys.executable, "-m", "celery", "-A", "briefs_site", "worker", "--beat",
-        "--concurrency", "1", "--loglevel", "warning", "--without-mingle", "--without-gossip",
-    ]  # fmt: skip
     env = {"BRIEFS_BEAT_SCHEDULE": str(folder / "celerybeat-schedule"), **env}
-    return spawn(name, command, folder, env=env)
+    return spawn(name, WORKER_COMMAND, folder, env=env)
 
 
 # Redis
@@ -431,7 +431,7 @@ def postgres_bin():
 def start_postgres(folder, port):
     """A throwaway PostgreSQL cluster on 127.0.0.1:port (user postgres, no password, no
     durability), made on the first call for a folder; calling it again for the same folder
-    after .stop() starts the same cluster with its data (restart()). Stopping it is a fast
+    after .stop() starts the same cluster with its data. Stopping it is a fast
     shutdown: open transactions are rolled back and connections closed."""
     bin_folder = postgres_bin()
     folder = Path(folder).resolve()
@@ -476,12 +476,6 @@ def start_postgres(folder, port):
     return wait_until(postgres, lambda: postgres_answers(port), "accepted queries")
 
 
-def restart(process):
-    """Stop a cluster from start_postgres and start it again on the same port with its data."""
-    process.stop()
-    return start_postgres(process.log.parent, process.port)
-
-
 def postgres_data(folder):
     """The cluster's data folder and the Popen options that run its programs. PostgreSQL
     refuses to run as root: as root they run as the postgres user, in a folder of /tmp that
@@ -510,23 +504,29 @@ def postgres_answers(port):
         return False
 
 
-def ensure_database(database_url):
-    """Create the database a postgres:// URL names unless it exists; True if it was made."""
+def server_options(database_url):
+    """psycopg.connect's options for the server a postgres:// URL names, and the name of its
+    database."""
     settings = dj_database_url.parse(database_url)
     server = {
         "host": settings["HOST"] or "127.0.0.1",
         "port": settings["PORT"] or 5432,
         "user": settings["USER"] or "postgres",
         "password": settings["PASSWORD"] or None,
-        "dbname": "postgres",
-        "connect_timeout": 5,
-        "autocommit": True,
     }
-    with psycopg.connect(**server) as connection:
+    return server, settings["NAME"]
+
+
+def ensure_database(database_url):
+    """Create the database a postgres:// URL names unless it exists; True if it was made."""
+    server, name = server_options(database_url)
+    with psycopg.connect(
+        **server, dbname="postgres", connect_timeout=5, autocommit=True
+    ) as connection:
         exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
         if exists:
             return False
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"])))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True

@@ -290,7 +290,8 @@ class Sender:
         if delivery.kind == Delivery.Kind.CONFIRMATION:
             return mail.confirmation_mail(delivery.payload["confirm_url"])
         if delivery.kind == Delivery.Kind.BRIEF:
-            return mail.brief_mail(Brief.objects.get(pk=self.brief_of(delivery.mailing_id)))
+            # brief_mail reads the brief again, with its parts: only its id is needed here.
+            return mail.brief_mail(Brief(pk=self.brief_of(delivery.mailing_id)))
         briefs = Brief.objects.published().filter(pk__in=delivery.payload["briefs"])
         return mail.digest_mail(delivery.digest, list(briefs.newest_first()))
 

@@ -13,6 +13,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from common.site import absolute
 
+from .models import Subscriber
+
 CONFIRMATION_LIFETIME = timedelta(hours=48)
 _CONFIRM = "subscriptions.confirm"
 _PREFERENCES = "subscriptions.preferences"
@@ -48,8 +50,6 @@ def confirmation_url(subscriber, choices):
 
 def read_confirmation(token):
     """(subscriber, choices data) from a confirmation link's token."""
-    from .models import Subscriber
-
     try:
         data = signing.loads(token, salt=_CONFIRM, max_age=CONFIRMATION_LIFETIME)
     except signing.SignatureExpired as error:
@@ -79,8 +79,6 @@ def unsubscribe_url(subscriber):
 
 
 def _subscriber_from(token, salt):
-    from .models import Subscriber
-
     try:
         data = signing.loads(token, salt=salt)
     except signing.BadSignature as error:

@@ -46,15 +46,6 @@ class Choices:
             frequency=data.get("frequency", Subscriber.Frequency.INSTANT),
         )
 
-    @classmethod
-    def of(cls, subscriber):
-        return cls(
-            everything=subscriber.everything,
-            issues=tuple(subscriber.issues.values_list("pk", flat=True)),
-            experts=tuple(subscriber.experts.values_list("pk", flat=True)),
-            frequency=subscriber.frequency,
-        )
-
     def apply_to(self, subscriber):
         subscriber.everything = self.everything
         subscriber.frequency = self.frequency

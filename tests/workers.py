@@ -6,14 +6,13 @@ lives in the test's memory). Under CI=true a missing Redis fails the test."""
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-REPO = Path(__file__).resolve().parents[1]
+from deploy import stack
+
 BROKER_URL = "redis://127.0.0.1:6379/15"
 
 
@@ -45,9 +44,8 @@ def database_url():
 
 def start_worker(broker, tmp_path, **env):
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "briefs_site", "worker", "--beat",
-         "--concurrency", "1", "--loglevel", "warning", "--without-mingle", "--without-gossip"],
-        cwd=REPO,
+        stack.WORKER_COMMAND,
+        cwd=stack.REPO,
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.events.worker_settings",

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from common.edge import purge_backend, purge_backend_in_front
@@ -100,27 +100,24 @@ def brief_page_keys(brief):
     ]
 
 
-def keys_of_page(request, response):
-    """The page's surrogate keys, or None when the edge may not keep it."""
-    try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
-    except Resolver404:
-        return None
-    keys_of = KEYS_BY_VIEW.get(match.view_name)
+def keys_of_page(page, response):
+    """The surrogate keys of the page at `page` (a URL match, or None), or None when the
+    edge may not keep it."""
+    keys_of = KEYS_BY_VIEW.get(page.view_name) if page else None
     if keys_of is None:
         return None
     own = response.get("Surrogate-Key", "").split()
-    return list(dict.fromkeys([SITE, *keys_of(match.kwargs), *own]))
+    return list(dict.fromkeys([SITE, *keys_of(page.kwargs), *own]))
 
 
-def edge_headers(request, response, until, now):
+def edge_headers(page, response, until):
     """Say how long the edge may keep a public page kept in the site's own cache (or about
     to be), valid until `until` (the next scheduled change, or None)."""
-    keys = keys_of_page(request, response)
+    keys = keys_of_page(page, response)
     if keys is None:
         return
     longest = settings.BRIEFS_EDGE_MAX_AGE
-    to_next_change = None if until is None else int((until - now).total_seconds())
+    to_next_change = None if until is None else int((until - timezone.now()).total_seconds())
     max_age = longest if to_next_change is None else max(0, min(longest, to_next_change))
     control = f"max-age={max_age}"
     stale = settings.BRIEFS_EDGE_STALE_IF_ERROR
@@ -130,17 +127,23 @@ def edge_headers(request, response, until, now):
     response["Surrogate-Key"] = " ".join(keys)
 
 
+def pages_touched(payload):
+    """The issues and experts (slugs) whose pages a brief's change reaches: those it is on,
+    and those it left."""
+    issues = {*payload.get("issues", ()), *payload.get("left_issues", ())}
+    experts = {*payload.get("experts", ()), *payload.get("left_experts", ())}
+    return sorted(issues), sorted(experts)
+
+
 def keys_of_event(event):
     """What the pages affected by a change show, as keys."""
-    payload = event.payload
     if event.kind in BRIEF_KINDS:
-        issues = {*payload.get("issues", ()), *payload.get("left_issues", ())}
-        experts = {*payload.get("experts", ()), *payload.get("left_experts", ())}
+        issues, experts = pages_touched(event.payload)
         return [
             brief_key(event.subject.removeprefix("brief:")),
-            *(brief_key(linking) for linking in payload.get("linked_from", ())),
-            *(issue_key(slug) for slug in sorted(issues)),
-            *(expert_key(slug) for slug in sorted(experts)),
+            *(brief_key(linking) for linking in event.payload.get("linked_from", ())),
+            *(issue_key(slug) for slug in issues),
+            *(expert_key(slug) for slug in experts),
             LISTS,
             FEEDS,
             SITEMAP,
@@ -191,30 +194,25 @@ def make_pages_first(events):
         path
         for event in events
         if event.kind in PUBLIC_KINDS and event.due_at <= now
-        for path in pages_to_make_first(event, keys_of_event(event))
+        for path in pages_to_make_first(event)
     ]
     warm(list(dict.fromkeys(paths)))
 
 
-def pages_to_make_first(event, keys):
-    """The pages behind the keys that most readers come to: the brief's own, its issues' and
-    experts' first pages, the front page, the lists' first pages and the main feed. The rest
-    (deep pages, the issues' and experts' feeds, sitemaps, other briefs' pages) are made when
-    someone asks for them."""
-    paths = []
-    if event.kind in (Kind.BRIEF_PUBLISHED, Kind.BRIEF_UPDATED):
-        paths.append(event.payload.get("url"))
-    for key in keys:
-        kind, _, slug = key.partition("-")
-        if key in (LISTS, SITE):
-            paths += [reverse("briefs:home"), reverse("briefs:list"), reverse("briefs:issues")]
-        elif key == FEEDS:
-            paths.append(reverse("briefs:feed"))
-        elif kind == "issue":
-            paths.append(reverse("briefs:issue", args=[slug]))
-        elif kind == "expert":
-            paths.append(reverse("experts:detail", args=[slug]))
-    return list(dict.fromkeys(path for path in paths if path))
+def pages_to_make_first(event):
+    """Of the pages a change affects, those most readers come to: the front page and the
+    lists' first pages and, for a brief, its own page, its issues' and experts' first pages
+    and the main feed. The rest (deep pages, the issues' and experts' feeds, sitemaps, other
+    briefs' pages) are made when someone asks for them."""
+    paths = [reverse("briefs:home"), reverse("briefs:list"), reverse("briefs:issues")]
+    if event.kind in BRIEF_KINDS:
+        if event.kind in (Kind.BRIEF_PUBLISHED, Kind.BRIEF_UPDATED):
+            paths.append(event.payload["url"])
+        issues, experts = pages_touched(event.payload)
+        paths += [reverse("briefs:issue", args=[slug]) for slug in issues]
+        paths += [reverse("experts:detail", args=[slug]) for slug in experts]
+        paths.append(reverse("briefs:feed"))
+    return paths
 
 
 def warm(paths):

@@ -33,7 +33,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from common.edge import purge_backend_in_front
@@ -78,23 +77,24 @@ def may_keep(request, response):
     )
 
 
-def parameters_read(request):
-    """The names of the query parameters the page at the request's path reads."""
+def page_at(request):
+    """The URL pattern the request's path matches, or None: resolved once per public request,
+    for the parameters its page reads and the keys it shows the edge."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        return resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
-        return ()
-    return READ_PARAMETERS.get(match.view_name, ())
+        return None
 
 
-def keep_read_parameters(request):
+def keep_read_parameters(request, page):
     """Leave the request only the query parameters its page reads, sorted by name, each with
     its values in the order given: the query the view sees and the page's key are one."""
     if not request.META.get("QUERY_STRING"):
         return
     given = request.GET
     read = QueryDict(mutable=True, encoding=given.encoding)
-    for name in sorted(parameters_read(request)):
+    parameters_read = READ_PARAMETERS.get(page.view_name, ()) if page else ()
+    for name in sorted(parameters_read):
         if name in given:
             read.setlist(name, given.getlist(name))
     request.META["QUERY_STRING"] = read.urlencode()
@@ -140,7 +140,8 @@ class PublicPageCacheMiddleware:
         if not is_public_request(request):
             return self.get_response(request)
         use_site_address(request)
-        keep_read_parameters(request)
+        page = page_at(request)
+        keep_read_parameters(request, page)
         held = freshness.hold_for_request()
         token = freshness.content_token()
         try:
@@ -149,7 +150,7 @@ class PublicPageCacheMiddleware:
             else:
                 response, made = self.get_response(request), True
             if may_keep(request, response) and edge_may_keep(made, token):
-                edge.edge_headers(request, response, freshness.next_change_at(), timezone.now())
+                edge.edge_headers(page, response, freshness.next_change_at())
         finally:
             freshness.let_go(held)
         if response.status_code == 200 and not response.has_header("Cache-Control"):

@@ -2,7 +2,6 @@
 than one server, of Redis stopping and of PostgreSQL restarting (deploy/stack.py)."""
 
 import secrets
-import shutil
 import subprocess
 import sys
 import threading
@@ -103,7 +102,7 @@ def wait_for(condition, what, seconds=30):
 def backend_health(varnish):
     """{backend name: "healthy" or "sick"} as Varnish's probes see them now."""
     listing = subprocess.run(
-        [shutil.which("varnishadm"), "-n", str(varnish.workdir), "backend.list"],
+        [stack.require("varnishadm"), "-n", str(varnish.workdir), "backend.list"],
         capture_output=True, text=True, check=True, timeout=10,
     ).stdout  # fmt: skip
     health = {}

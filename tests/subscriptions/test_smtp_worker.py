@@ -4,7 +4,6 @@ point 3). Needs PostgreSQL (a database the worker can share) and Redis (tests/wo
 
 import asyncio
 import signal
-import socket
 import threading
 from collections import Counter
 
@@ -13,6 +12,7 @@ from aiosmtpd.controller import Controller
 
 from briefs.editorial import changes
 from briefs.models import Brief
+from deploy.stack import free_port
 from subscriptions.models import Delivery
 from tests.factories import BriefFactory, SubscriberFactory
 from tests.workers import redis_broker, start_worker, stop, wait_for
@@ -44,12 +44,6 @@ class CountingServer:
         for address in envelope.rcpt_tos:
             self.taken[address] += 1
         return "250 2.0.0 Taken"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
