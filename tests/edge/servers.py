@@ -1,6 +1,7 @@
 """App servers started as production runs them (gunicorn, debug off), for the tests of more
 than one server, of Redis stopping and of PostgreSQL restarting (deploy/stack.py)."""
 
+import os
 import secrets
 import subprocess
 import sys
@@ -33,11 +34,13 @@ def production_env(database_url, redis_port, site_url, **more):
     }
 
 
-def collect_static():
-    """Debug off, pages name their static files by the manifest collectstatic writes."""
+def collect_static(env):
+    """Debug off, pages name their static files by the manifest collectstatic writes, and it
+    writes one only with the servers' own settings (`env`, debug off)."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=stack.REPO,
+        env={**os.environ, **env},
         check=True,
     )
 
@@ -90,12 +93,14 @@ class Readers:
         return Counter(status for sent, _, status, _ in self.answers if since <= sent < until)
 
 
-def wait_for(condition, what, seconds=30):
-    """Poll for something the readers or another process do (not for time to pass)."""
+def wait_for(condition, what, seconds=30, seen=None):
+    """Poll for something the readers or another process do (not for time to pass); on
+    failure, say what `seen()` reports instead."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {seconds} s")
+            instead = f"; seen instead: {seen()}" if seen else ""
+            pytest.fail(f"{what} did not happen within {seconds} s{instead}")
         time.sleep(0.05)
 
 

@@ -30,18 +30,30 @@ def test_a_database_restart_under_load_is_a_503_page_in_the_gap_and_nothing_afte
                 check=True,
                 capture_output=True,
             )
-        collect_static()
+        collect_static(env)
         app_port = stack.free_port()
         app = stack.start_app(tmp_path, app_port, env, workers=2)
         base = f"http://127.0.0.1:{app_port}"
         with Readers([f"{base}/", f"{base}/briefs/", f"{base}/issues/"]) as readers:
-            wait_for(lambda: readers.statuses()[200] > 20, "answers before the restart")
+            wait_for(
+                lambda: readers.statuses()[200] > 20,
+                "answers before the restart",
+                seen=readers.statuses,
+            )
             database.stop()
             stopped_at = time.monotonic()
-            wait_for(lambda: readers.statuses(since=stopped_at)[503] > 0, "a 503 in the gap")
+            wait_for(
+                lambda: readers.statuses(since=stopped_at)[503] > 0,
+                "a 503 in the gap",
+                seen=lambda: readers.statuses(since=stopped_at),
+            )
             database = stack.start_postgres(tmp_path / "postgres", port)
             back_at = time.monotonic()
-            wait_for(lambda: readers.statuses(since=back_at)[200] > 50, "answers after it")
+            wait_for(
+                lambda: readers.statuses(since=back_at)[200] > 50,
+                "answers after it",
+                seen=lambda: readers.statuses(since=back_at),
+            )
         in_the_gap = [body for sent, _, status, body in readers.answers if status != 200]
         assert set(readers.statuses()) == {200, 503}, readers.statuses()
         for body in in_the_gap:

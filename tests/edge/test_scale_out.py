@@ -35,7 +35,6 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
     if connection.vendor != "postgresql":
         pytest.skip("the app servers need a database server to share with the test (PostgreSQL)")
     folder = tmp_path_factory.mktemp("layout")
-    collect_static()
     redis_port, varnish_port = stack.free_port(), stack.free_port()
     app_ports = [stack.free_port(), stack.free_port()]
     parts = {"redis": started(stack.start_redis, folder / "redis", redis_port)}
@@ -44,6 +43,7 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
             database_url(), redis_port, f"http://127.0.0.1:{varnish_port}",
             BRIEFS_EDGE_PURGE_URLS=f"http://127.0.0.1:{varnish_port}/",
         )  # fmt: skip
+        collect_static(env)
         for number, port in enumerate(app_ports, start=1):
             parts[f"app {number}"] = stack.start_app(
                 folder, port, env, workers=1, name=f"app-{number}"
@@ -106,7 +106,7 @@ def test_with_redis_stopped_pages_answer_from_the_database_and_caching_resumes(l
         for path in ("/", f"/briefs/{archive.slug}/", "/issues/iran/", "/feeds/briefs/")
     ]
     with Readers(urls) as readers:
-        wait_for(lambda: readers.statuses()[200] > 100, "answers with Redis")
+        wait_for(lambda: readers.statuses()[200] > 100, "answers with Redis", seen=readers.statuses)
         layout["redis"].stop()
         stopped_at = time.monotonic()
         wait_for(lambda: sum(readers.statuses(since=stopped_at).values()) > 300,
@@ -157,7 +157,11 @@ def test_an_app_server_going_down_is_no_error_for_readers(layout, archive):
     # The subscription form is not kept at the edge: every request reaches an app server.
     urls = [f"{edge}/subscribe/"]
     with Readers(urls) as readers:
-        wait_for(lambda: readers.statuses()[200] > 100, "answers from both servers")
+        wait_for(
+            lambda: readers.statuses()[200] > 100,
+            "answers from both servers",
+            seen=readers.statuses,
+        )
         layout["app 1"].kill()
         killed_at = time.monotonic()
         # Readers keep coming while the probe finds it gone, and after.
