@@ -79,6 +79,13 @@ INSTALLED_APPS = [
     "briefs",
     # Readers who follow briefs by email, and the mail they get: above briefs, which it reads.
     "subscriptions",
+    # The content API (/api/v1/) and the webhooks that tell other systems of public changes:
+    # beside subscriptions, above briefs.
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
+    "api",
+    "webhooks",
     # The benchmark's tools (generate_briefs, the floor page): above briefs, never imported by it.
     "bench",
 ]
@@ -94,6 +101,10 @@ MIDDLEWARE = [
     # ETags and 304s for every page; then public pages kept whole (briefs.public.middleware),
     # before the middleware that a kept page does not need.
     "django.middleware.http.ConditionalGetMiddleware",
+    # The content API may be read from any origin's pages (CORS, GET only), and each client
+    # address has its allowance of API requests, kept ones included (api.limits).
+    "corsheaders.middleware.CorsMiddleware",
+    "api.limits.ApiAllowanceMiddleware",
     "briefs.public.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -404,3 +415,34 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "BRIEFS_BEAT_SCHEDULE", str(BASE_DIR / "var" / "celerybeat-schedule")
 )
+
+# The content API (api/, docs/api.md)
+REST_FRAMEWORK = {
+    # JSON only: a public answer is kept whole and served to every client whatever it asks
+    # for, so there is one representation of each.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} content API",
+    "DESCRIPTION": (
+        "Public briefs, issues and experts, under the same publication rule as the site; "
+        "staff write drafts and move them through the workflow with personal tokens."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Requests to /api/ a client address may make in a minute, kept answers included; 0 for no
+# limit (the benchmark's load comes from one address).
+BRIEFS_API_REQUESTS_PER_MINUTE = int(os.environ.get("BRIEFS_API_REQUESTS_PER_MINUTE", "300"))
+# Any site may read the API from its pages; nothing may write to it from a browser.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]

@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("experts/", include("briefs.public.expert_urls")),
     path("subscribe/", include("subscriptions.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("briefs.public.urls")),
 ]
 

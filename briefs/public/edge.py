@@ -70,7 +70,9 @@ def _about(key, *others):
 
 # The pages the edge may keep, by URL name, with the keys of what each shows (from the URL's
 # arguments); a public page not named here (a form, a page for one reader) is never kept
-# there. A brief's page adds the keys of its parts itself (brief_page_keys).
+# there, unless its view's class names its keys (`edge_keys(url_kwargs)`: the content API's
+# views, in an app above this one). A brief's page adds the keys of its parts itself
+# (brief_page_keys).
 KEYS_BY_VIEW = {
     "briefs:home": _always([LISTS]),
     "briefs:list": _always([LISTS]),
@@ -103,7 +105,10 @@ def brief_page_keys(brief):
 def keys_of_page(page, response):
     """The surrogate keys of the page at `page` (a URL match, or None), or None when the
     edge may not keep it."""
-    keys_of = KEYS_BY_VIEW.get(page.view_name) if page else None
+    if page is None:
+        return None
+    view_class = getattr(page.func, "view_class", None)
+    keys_of = KEYS_BY_VIEW.get(page.view_name) or getattr(view_class, "edge_keys", None)
     if keys_of is None:
         return None
     own = response.get("Surrogate-Key", "").split()

@@ -86,6 +86,15 @@ def page_at(request):
         return None
 
 
+def parameters_read_at(page):
+    """The query parameters the page at `page` reads: named here, or by its view's class
+    (`read_parameters`: the content API's views, which live above this app)."""
+    if page is None:
+        return ()
+    view_class = getattr(page.func, "view_class", None)
+    return READ_PARAMETERS.get(page.view_name) or getattr(view_class, "read_parameters", ())
+
+
 def keep_read_parameters(request, page):
     """Leave the request only the query parameters its page reads, sorted by name, each with
     its values in the order given: the query the view sees and the page's key are one."""
@@ -93,7 +102,7 @@ def keep_read_parameters(request, page):
         return
     given = request.GET
     read = QueryDict(mutable=True, encoding=given.encoding)
-    parameters_read = READ_PARAMETERS.get(page.view_name, ()) if page else ()
+    parameters_read = parameters_read_at(page)
     for name in sorted(parameters_read):
         if name in given:
             read.setlist(name, given.getlist(name))
