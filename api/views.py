@@ -58,18 +58,23 @@ class PublicReadView:
         return [LISTS]
 
 
-def moment_parameter(params, name):
-    """An ISO 8601 time from the query (a naive one in the site's time zone), or None."""
-    text = filter_value(params, name)
-    if text is None:
-        return None
+def parse_moment(text, name):
+    """An ISO 8601 time (a naive one in the site's time zone), or ParseError saying so."""
     try:
-        moment = datetime.fromisoformat(text.replace(" ", "+"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ParseError(
             f"{name}={text!r} is not an ISO 8601 date and time such as 2026-12-01T09:00:00-05:00."
         ) from None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def moment_parameter(params, name):
+    text = filter_value(params, name)
+    if text is None:
+        return None
+    # An offset's "+" not written as %2B arrives as a space.
+    return parse_moment(text.replace(" ", "+") if text[-6:-5] == " " else text, name)
 
 
 BRIEF_FILTERS = [

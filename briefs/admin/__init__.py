@@ -22,7 +22,7 @@ from experts.models import ExpertQuote
 
 from ..editorial import changes
 from ..editorial.revisions import compare, keep_baseline
-from ..editorial.roles import can_publish
+from ..editorial.roles import can_publish, may_edit
 from ..editorial.workflow import ChangeRefused, check_move, statuses_for
 from ..models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink
 from ..public.previews import duration_label, link_durations
@@ -35,13 +35,12 @@ from .text_import import text_import_urls
 EDITING_WINDOW = timedelta(minutes=10)
 
 # Briefs an analyst may still change or delete: once approved, a brief is the editors'.
-ANALYST_EDITABLE = {Brief.Status.DRAFT, Brief.Status.REVIEW}
 # How the status menu names a status, when it differs from the status's own label.
 STATUS_CHOICE_LABELS = {Brief.Status.REVIEW: "In review (submit to the editors)"}
 
 
 def analyst_may_edit(request, brief):
-    return brief is None or can_publish(request.user) or brief.status in ANALYST_EDITABLE
+    return may_edit(request.user, brief)
 
 
 def publication_change(brief):

@@ -7,7 +7,7 @@ anyone (and superusers have it).
 
 from django.contrib.auth.models import Group, Permission
 
-from common.publication import PUBLISH_PERMISSION
+from common.publication import PUBLISH_PERMISSION, Status
 
 _AUTHORING = [
     ("briefs", "brief", ("add", "change", "delete", "view")),
@@ -37,8 +37,19 @@ ROLE_PERMISSIONS["Editors"] = ROLE_PERMISSIONS["Analysts"] + [
 ]
 
 
+# What an analyst may still change: once a brief is published, scheduled or withdrawn, what
+# it says goes out with no review, so only an editor changes it.
+ANALYST_EDITABLE = {Status.DRAFT, Status.REVIEW}
+
+
 def can_publish(user):
     return user.has_perm(PUBLISH_PERMISSION)
+
+
+def may_edit(user, brief):
+    """Whether `user` may change `brief` (None: a new one) beyond what their model
+    permissions say: the admin's rule, and the write API's."""
+    return brief is None or can_publish(user) or brief.status in ANALYST_EDITABLE
 
 
 def ensure_editorial_groups(using="default", **kwargs):

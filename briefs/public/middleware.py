@@ -60,7 +60,13 @@ READ_PARAMETERS = {
 
 
 def is_public_request(request):
-    return request.method in {"GET", "HEAD"} and not request.path.startswith(NOT_PUBLIC)
+    """A read of a public page: not authoring, and sent with no credentials (a request with
+    an API token is someone's, like one with a session)."""
+    return (
+        request.method in {"GET", "HEAD"}
+        and not request.path.startswith(NOT_PUBLIC)
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
 
 
 def may_keep(request, response):
