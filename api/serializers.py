@@ -65,15 +65,15 @@ class BriefSummarySerializer(serializers.Serializer):
     """A brief in a list: the document's short fields, without its parts."""
 
     title = serializers.CharField()
-    slug = serializers.SlugField()
-    format = serializers.CharField(source="format.name")
-    status = serializers.CharField()
-    publish_at = LocalDateTimeField()
-    updated_at = LocalDateTimeField()
-    summary = serializers.CharField()
-    issues = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
+    slug = serializers.SlugField(help_text="The brief's name in its addresses; never changes.")
+    format = serializers.CharField(source="format.name", help_text="Flash Brief, Analysis...")
+    status = serializers.CharField(help_text="Always `published` here.")
+    publish_at = LocalDateTimeField(help_text="When it became public.")
+    updated_at = LocalDateTimeField(help_text="When what it says last changed.")
+    summary = serializers.CharField(help_text="One paragraph; may be empty.")
+    issues = serializers.SerializerMethodField(help_text="The issues it is filed under, by name.")
+    url = serializers.SerializerMethodField(help_text="Its page on the site.")
+    api_url = serializers.SerializerMethodField(help_text="The whole brief, from this API.")
 
     def get_issues(self, brief) -> list[str]:
         return [issue.name for issue in sorted(brief.listed_issues)]

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
-from . import views, writing
+from . import docs, views, writing
 
 app_name = "api"
 
@@ -22,6 +22,7 @@ urlpatterns = [
         )
         for move in writing.MOVES
     ),
+    path("docs/", docs.DocsView.as_view(), name="docs"),
     path(
         "schema/",
         views.SchemaView.as_view(renderer_classes=[OpenApiJsonRenderer]),

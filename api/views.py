@@ -31,7 +31,7 @@ from briefs.public.listings import (
 from briefs.public.search import backend, clean_query
 from experts.models import ExpertQuote
 
-from .pagination import NewestFirstCursorPagination, NewestQuoteFirstCursorPagination, WholeList
+from .pagination import KeysetPagination, NewestQuoteFirst, WholeList
 from .serializers import (
     BriefSerializer,
     BriefSummarySerializer,
@@ -113,7 +113,7 @@ class BriefListView(PublicReadView, ListAPIView):
     """Public briefs, newest first."""
 
     serializer_class = BriefSummarySerializer
-    pagination_class = NewestFirstCursorPagination
+    pagination_class = KeysetPagination
     read_parameters = ("cursor", "expert", "issue", "page_size", "q", "updated_since")
 
     def get_queryset(self):
@@ -205,7 +205,7 @@ class ExpertDetailView(PublicReadView, GenericAPIView):
     """One expert, with their quotes in public briefs, newest first, a page at a time."""
 
     serializer_class = ExpertWithQuotesSerializer
-    pagination_class = NewestQuoteFirstCursorPagination
+    pagination_class = NewestQuoteFirst
     read_parameters = ("cursor", "page_size")
 
     @extend_schema(

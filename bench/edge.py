@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serving import read_wrk  # noqa: E402
+from bench.serving import BARE_FLOOR_PATH, BARE_FLOOR_WORKERS, bare_floor, read_wrk  # noqa: E402
 from deploy import stack  # noqa: E402
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/briefs_bench")
@@ -64,10 +64,7 @@ APP_SERVERS = 2
 # one worker a server, a new brief's page waited behind the purged pages being made again
 # (seen after up to 2.2 s, against 1.2 s with two); pages kept by Varnish are served as fast.
 APP_WORKERS = 2
-FLOOR_WORKERS = 2  # as the peer harness runs it
 STARTUP_TIMEOUT = 60
-PEER_FOLDER = ROOT.parent / "shared" / "bench" / "peer"
-ANCHORS = Path(os.environ.get("ANCHORS", "/tmp/anchors"))  # where the peer harness builds
 EDITOR_NAME = "bench-edge-editor"
 # The issue's targets: ratio to the floor, origin requests per 10,000, p99 (ms), seen (s).
 TARGET_RATIO, TARGET_ORIGIN, TARGET_P99, TARGET_SEEN = 20, 2, 50, 1.0
@@ -215,25 +212,15 @@ def start_site(parts, app_workers, own_floor):
 def start_floor(parts):
     """(what the floor is, its URL): the peer harness's bare Django when it is here, else ours
     on the first app server."""
-    if not PEER_FOLDER.is_dir():
-        return "our /_bench/floor/ (bench/floor.py)", f"http://{HOST}:{APP_PORTS[0]}/_bench/floor/"
-    site, venv = ANCHORS / "floor", ANCHORS / "floor-venv"
-    if not (site.is_dir() and (venv / "bin" / "gunicorn").exists()):
-        subprocess.run(["bash", "setup_floor.sh"], cwd=PEER_FOLDER, check=True)
     port = stack.free_port()
-    command = [
-        venv / "bin" / "gunicorn", "floor.wsgi:application",
-        "--workers", str(FLOOR_WORKERS), "--worker-class", "sync",
-        "--bind", f"{HOST}:{port}", "--log-level", "warning",
-    ]  # fmt: skip
-    # Ours are named in this process's environment, which the floor's wsgi.py would take.
-    floor = stack.spawn(
-        "floor", command, parts.folder, cwd=site, port=port,
-        env={"DJANGO_SETTINGS_MODULE": "floor.settings"},
-    )  # fmt: skip
+    bare = bare_floor(f"{HOST}:{port}")
+    if bare is None:
+        return "our /_bench/floor/ (bench/floor.py)", f"http://{HOST}:{APP_PORTS[0]}/_bench/floor/"
+    command, site, env = bare
+    floor = stack.spawn("floor", command, parts.folder, cwd=site, port=port, env=env)
     parts.add(floor)
     stack.wait_until(floor, lambda: stack.accepts_connections(port), "accepted connections")
-    return "bare Django (the peer harness's floor)", f"http://{HOST}:{port}/briefs/"
+    return "bare Django (the peer harness's floor)", f"http://{HOST}:{port}{BARE_FLOOR_PATH}"
 
 
 def wait_for(condition, what):
@@ -572,7 +559,8 @@ def main():
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {total:,} briefs ({public:,} public), "
         f"{os.cpu_count()} cores. Varnish in front of {APP_SERVERS} app servers of "
         f"{options.app_workers} gunicorn worker(s); `{' '.join(WRK)} -d{PAGE_SECONDS}s`, with "
-        f"and without `{GZIP[1]}`. Floor: {floor_kind}, {FLOOR_WORKERS} workers, same wrk flags."
+        f"and without `{GZIP[1]}`. Floor: {floor_kind}, {BARE_FLOOR_WORKERS} workers, "
+        "same wrk flags."
     )
     print_report(context, floors, pages, results, origin, (load, slow, origin_publishing), seen)
 

@@ -10,9 +10,12 @@ cache off: every request renders its page and runs its queries) and cached (publ
 whole, briefs.public.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and
 the SQL queries of a request are counted in this process: the first request after a change
 ("cold", when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
-page. The floor, measured first and last in each run, is a listing page rendered from fake
-objects with no database work (bench/floor.py); each page's throughput is given as a
-ratio to the floor of its own run, as this machine is noisy.
+page. Two floors are measured first and last in each run: ours, a listing page rendered from
+fake objects with no database work (bench/floor.py), and the bare-Django floor of the peer
+harness (../shared/bench/peer, when it is beside the repository: a bare project rendering a
+listing of the same size with Django's usual middleware). Each page's throughput is given as a
+ratio to each floor of its own run, as this machine is noisy; the bare floor's is the one that
+counts.
 """
 
 import math
@@ -26,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HOST, PORT = "127.0.0.1", 8100
+HOST, PORT, BARE_FLOOR_PORT = "127.0.0.1", 8100, 8099
 BASE_URL = f"http://{HOST}:{PORT}"
+BARE_FLOOR_URL = f"http://{HOST}:{BARE_FLOOR_PORT}"
 FLOOR_PATH = "/_bench/floor/"
 WORKERS = 2
 # The brief's command. --timeout is raised from wrk's 2 s so that a slow page's requests are
@@ -45,6 +49,8 @@ os.environ.update(
     BRIEFS_BENCHMARK_FLOOR="1",
     # Its own Redis database, emptied before each run: the production cache, not the tests'.
     REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"),
+    # wrk's load comes from one address: no allowance of API requests (api.limits).
+    BRIEFS_API_REQUESTS_PER_MINUTE="0",
 )
 
 import django  # noqa: E402
@@ -57,7 +63,14 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
-from bench.serving import read_wrk, start_gunicorn, stop, wait_until_answering  # noqa: E402
+from bench.serving import (  # noqa: E402
+    BARE_FLOOR_PATH,
+    bare_floor,
+    read_wrk,
+    start_gunicorn,
+    stop,
+    wait_until_answering,
+)
 from briefs.models import Brief, Issue  # noqa: E402
 from experts.models import Expert  # noqa: E402
 
@@ -110,6 +123,10 @@ def pages_to_measure():
         ("sitemap.xml (the index)", "/sitemap.xml"),
         ("sitemap of briefs, page 10", "/sitemap-briefs.xml?p=10"),
         ("search: uranium enrichment", "/search/?q=uranium+enrichment"),
+        ("API: briefs, page 1", "/api/v1/briefs/"),
+        ("API: iran and russia", f"/api/v1/briefs/?issue={TOP_ISSUE}&issue=russia"),
+        ("API: newest brief", f"/api/v1/briefs/{brief}/"),
+        ("API: issues", "/api/v1/issues/"),
     ]
 
 
@@ -127,17 +144,17 @@ def count_queries(client, path):
     return len(statements)
 
 
-def warm_up(path):
+def warm_up(url):
     """A few requests first, so each worker has its connection and templates loaded."""
     for _ in range(2 * WORKERS):
-        with urllib.request.urlopen(BASE_URL + path, timeout=60) as response:
-            assert response.status == 200, (path, response.status)
+        with urllib.request.urlopen(url, timeout=60) as response:
+            assert response.status == 200, (url, response.status)
 
 
-def run_wrk(path):
+def run_wrk(url):
     """Requests/s, p50 and p99 in ms, and failed requests (errors, timeouts, non-2xx/3xx)."""
     output = subprocess.run(
-        [*WRK, BASE_URL + path], capture_output=True, text=True, check=True, timeout=60
+        [*WRK, url], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     report = read_wrk(output)
     failed = sum(report["socket errors"].values()) + report["non-2xx/3xx"]
@@ -145,9 +162,28 @@ def run_wrk(path):
     return {"rps": report["rps"], "p50": latency["50"], "p99": latency["99"], "failed": failed}
 
 
-def measure(path):
-    warm_up(path)
-    return run_wrk(path)
+def measure(path, base_url=BASE_URL):
+    warm_up(base_url + path)
+    return run_wrk(base_url + path)
+
+
+def start_bare_floor():
+    """The peer harness's bare-Django floor on BARE_FLOOR_PORT, or None where it is not here."""
+    bare = bare_floor(f"{HOST}:{BARE_FLOOR_PORT}")
+    if bare is None:
+        return None
+    command, folder, env = bare
+    server = subprocess.Popen(command, cwd=folder, env=env)
+    wait_until_answering(server, BARE_FLOOR_URL + BARE_FLOOR_PATH)
+    return server
+
+
+def measure_floors(bare):
+    """Our floor, and the bare one when it runs."""
+    floors = {"ours": measure(FLOOR_PATH)}
+    if bare is not None:
+        floors["bare"] = measure(BARE_FLOOR_PATH, BARE_FLOOR_URL)
+    return floors
 
 
 def queries_per_request(client, paths):
@@ -168,7 +204,8 @@ def queries_per_request(client, paths):
 
 
 def measure_run(pages, page_cache):
-    """{path: wrk result} for the floor (first and last) and every page, on a fresh server."""
+    """({floor: mean wrk result}, {path: wrk result}): the floors (first and last) and every
+    page, on a fresh server."""
     cache.clear()
     server = start_gunicorn(
         f"{HOST}:{PORT}",
@@ -176,44 +213,71 @@ def measure_run(pages, page_cache):
         {**os.environ, "BRIEFS_PAGE_CACHE": "1" if page_cache else "0"},
         "--log-level=warning",
     )
+    bare = None
     mode = "cached" if page_cache else "uncached"
     try:
         wait_until_answering(server, BASE_URL + FLOOR_PATH)
-        floors = [measure(FLOOR_PATH)]
+        bare = start_bare_floor()
+        first = measure_floors(bare)
         results = {}
         for _, path in pages:
             results[path] = measure(path)
             print(f"{mode} {path}: {results[path]['rps']:.1f} req/s", flush=True)
-        floors.append(measure(FLOOR_PATH))
+        last = measure_floors(bare)
     finally:
         stop(server)
-    floor = {key: sum(run[key] for run in floors) / 2 for key in ("rps", "p50", "p99")}
-    print(f"{mode} floor: {floors[0]['rps']:.1f} and {floors[1]['rps']:.1f} req/s", flush=True)
-    return floor, results
+        stop(bare)
+    floors = {}
+    for name in first:
+        floors[name] = {
+            key: (first[name][key] + last[name][key]) / 2 for key in ("rps", "p50", "p99")
+        }
+        print(
+            f"{mode} {name} floor: {first[name]['rps']:.1f} and {last[name]['rps']:.1f} req/s",
+            flush=True,
+        )
+    return floors, results
 
 
 def print_table(pages, queries, runs):
     print()
     print(f"{WORKERS} gunicorn workers, `{' '.join(WRK)}`, Redis cache.")
-    for mode, (floor, _) in runs.items():
-        print(f"Floor, {mode} run: mean of first and last = {floor['rps']:.1f} requests/s.")
+    for mode, (floors, _) in runs.items():
+        for name, floor in floors.items():
+            print(
+                f"Floor ({name}), {mode} run: mean of first and last = {floor['rps']:.1f} "
+                "requests/s."
+            )
+    bare = "bare" in runs["uncached"][0]
+    ratios = "÷ bare | ÷ ours" if bare else "÷ ours"
+    ratio_columns = "---: | ---:" if bare else "---:"
     print()
     print(
-        "| page | uncached req/s | p50 | p99 | ÷ floor | queries cold/warm "
-        "| cached req/s | p50 | p99 | ÷ floor | queries |"
+        f"| page | uncached req/s | p50 | p99 | {ratios} | queries cold/warm "
+        f"| cached req/s | p50 | p99 | {ratios} | queries |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for label, path in [("floor (template only)", FLOOR_PATH), *pages]:
+    print(
+        f"| --- | ---: | ---: | ---: | {ratio_columns} | ---: | ---: | ---: | ---: "
+        f"| {ratio_columns} | ---: |"
+    )
+    rows = [("floor (template only)", "ours", FLOOR_PATH)]
+    if bare:
+        rows.insert(0, ("bare-Django floor (peer harness)", "bare", None))
+    for label, floor_name, path in [*rows, *((label, None, path) for label, path in pages)]:
         cells = [label]
-        for mode, (floor, results) in runs.items():
-            result = floor if path == FLOOR_PATH else results[path]
-            cold, warm, kept = queries[path]
+        for mode, (floors, results) in runs.items():
+            result = floors[floor_name] if floor_name else results[path]
+            cold, warm, kept = queries.get(path, (0, 0, 0))
             failed = f" ({result['failed']} failed)" if result.get("failed") else ""
             cells += [
                 f"{result['rps']:.1f}{failed}",
                 f"{result['p50']:.1f} ms",
                 f"{result['p99']:.1f} ms",
-                f"{result['rps'] / floor['rps']:.2f}",
+                *(
+                    f"{result['rps'] / floors[name]['rps']:.2f}"
+                    for name in ("bare", "ours")
+                    if name in floors
+                ),
                 f"{cold}/{warm}" if mode == "uncached" else f"{kept}",
             ]
         print("| " + " | ".join(cells) + " |")

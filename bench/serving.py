@@ -1,5 +1,6 @@
 """What the benchmark scripts share: the site under gunicorn on loopback, and wrk's report."""
 
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer before giving up
 POLL_INTERVAL = 0.2
+PEER_FOLDER = ROOT.parent / "shared" / "bench" / "peer"
+ANCHORS = Path(os.environ.get("ANCHORS", "/tmp/anchors"))  # where the peer harness builds
+BARE_FLOOR_WORKERS = 2  # as the peer harness runs it
+# The bare floor's page: a listing of the archive's size, Django's usual middleware, no database.
+BARE_FLOOR_PATH = "/briefs/"
+
+
+def bare_floor(bind):
+    """(command, folder, environment) that serve the peer harness's bare-Django floor on
+    `bind` (built in ANCHORS by its setup_floor.sh when missing), or None without
+    ../shared/bench/peer beside the repository."""
+    if not PEER_FOLDER.is_dir():
+        return None
+    site, venv = ANCHORS / "floor", ANCHORS / "floor-venv"
+    if not (site.is_dir() and (venv / "bin" / "gunicorn").exists()):
+        subprocess.run(["bash", "setup_floor.sh"], cwd=PEER_FOLDER, check=True)
+    command = [
+        str(venv / "bin" / "gunicorn"), "floor.wsgi:application",
+        "--workers", str(BARE_FLOOR_WORKERS), "--worker-class", "sync",
+        "--bind", bind, "--log-level", "warning",
+    ]  # fmt: skip
+    # Only its own settings: ours are in the benchmark's environment, which its wsgi.py would take.
+    return command, site, {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "floor.settings"}
 
 
 def start_gunicorn(bind, workers, env, *options, **popen):

@@ -19,6 +19,7 @@ from tests.factories import (
     RelatedLinkFactory,
 )
 from tests.seed import seed_document
+from tests.workers import missing
 
 pytestmark = pytest.mark.django_db
 
@@ -278,6 +279,28 @@ def test_each_address_has_its_allowance_of_requests(client, settings, clock):
     assert client.get("/api/v1/briefs/").status_code == 200
 
 
+def test_the_allowance_is_counted_in_redis_for_every_app_server(client, settings, clock):
+    import redis
+
+    location = "redis://127.0.0.1:6379/14"
+    server = redis.Redis.from_url(location)
+    try:
+        server.ping()
+    except redis.exceptions.ConnectionError:
+        missing("Redis is not running at 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": "common.cache.TolerantRedisCache", "LOCATION": location}
+    }
+    settings.BRIEFS_API_REQUESTS_PER_MINUTE = 2
+    server.flushdb()
+    BriefFactory()
+    assert [client.get("/api/v1/briefs/").status_code for _ in range(3)] == [200, 200, 429]
+    (key,) = server.keys("*api:requests:127.0.0.1:*")
+    assert int(server.get(key)) == 3
+    assert 0 < server.ttl(key) <= 61
+    server.flushdb()
+
+
 def test_the_schema_is_valid_openapi_3():
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
 
@@ -301,3 +324,51 @@ def test_a_list_page_and_a_brief_take_few_queries(client, django_assert_max_num_
         assert len(results(client.get("/api/v1/briefs/?issue=iran"))) == 20
     with django_assert_max_num_queries(8):
         assert client.get(f"/api/v1/briefs/{brief.slug}/").status_code == 200
+
+
+def test_briefs_sharing_a_publication_time_each_come_once_and_pages_go_back(client, now):
+    morning = now - timedelta(hours=3)
+    for number in range(7):
+        BriefFactory(title=f"Morning {number}", publish_at=morning)
+    seen, page = [], client.get("/api/v1/briefs/?page_size=3").json()
+    pages = [page]
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        pages.append(page)
+    seen = [brief["slug"] for page in pages for brief in page["results"]]
+    assert sorted(seen) == sorted(f"morning-{n}" for n in range(7))
+    assert len(seen) == 7
+    back = client.get(pages[-1]["previous"]).json()
+    assert back["results"] == pages[-2]["results"]
+    assert client.get(back["previous"]).json()["results"] == pages[0]["results"]
+
+
+def test_an_expert_s_quotes_come_a_page_at_a_time(client, now):
+    expert = ExpertFactory(name="Ada Lane")
+    for days in range(3):
+        brief = BriefFactory(title=f"Day {days}", publish_at=now - timedelta(days=days + 1))
+        ExpertQuoteFactory(brief=brief, expert=expert, text=f"First {days}.", position=1)
+        ExpertQuoteFactory(brief=brief, expert=expert, text=f"Second {days}.", position=2)
+    first = client.get("/api/v1/experts/ada-lane/?page_size=4").json()
+    assert first["quote_count"] == 6
+    texts = [q["text"] for q in first["quotes"]["results"]]
+    rest = client.get(first["quotes"]["next"]).json()["quotes"]
+    texts += [q["text"] for q in rest["results"]]
+    assert texts == ["First 0.", "Second 0.", "First 1.", "Second 1.", "First 2.", "Second 2."]
+    assert rest["next"] is None
+
+
+def test_the_reference_page_lists_every_endpoint_from_the_schema(client):
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    for path in (
+        "/api/v1/briefs/",
+        "/api/v1/briefs/{slug}/",
+        "/api/v1/issues/",
+        "/api/v1/experts/{slug}/",
+        "/api/v1/staff/briefs/{slug}/publish/",
+    ):
+        assert f"<code>{path}</code>" in text
+    assert "updated_since" in text and "Needs a personal token" in text
+    assert "<script" not in text
