@@ -92,7 +92,10 @@ class KeysetPagination(BasePagination):
         return bound & reduce(or_, steps)
 
     def values_of(self, row):
-        return [getattr(row, field.lstrip("-")) for field in self.ordering]
+        names = [field.lstrip("-") for field in self.ordering]
+        if isinstance(row, dict):
+            return [row[name] for name in names]
+        return [getattr(row, name) for name in names]
 
     def encode(self, row, backwards):
         values = [v.isoformat() if isinstance(v, datetime) else v for v in self.values_of(row)]

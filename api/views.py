@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from briefs.models import Brief
 from briefs.public.edge import LISTS, brief_page_keys, expert_key, issue_key
 from briefs.public.filters import MAX_ISSUES, TooManyFilters, filter_value, filter_values
+from briefs.public.freshness import remember, remember_each
 from briefs.public.listings import (
     public_expert,
     public_experts,
@@ -108,6 +109,23 @@ BRIEF_FILTERS = [
 ]
 
 
+def brief_summaries(ids):
+    """The list form of each public brief of `ids`, in their order: each made once per content
+    version and kept, so a page of a list reads only what changed since."""
+
+    def summaries(names):
+        briefs = Brief.objects.filter(pk__in=[ids_by_name[name] for name in names])
+        data = BriefSummarySerializer(briefs.for_listing(), many=True).data
+        return {
+            f"api:brief-summary:{item_id}": item
+            for item_id, item in zip((brief.pk for brief in briefs), data, strict=True)
+        }
+
+    ids_by_name = {f"api:brief-summary:{brief_id}": brief_id for brief_id in ids}
+    found = remember_each(list(ids_by_name), summaries)
+    return [found[name] for name in ids_by_name]
+
+
 @extend_schema(parameters=BRIEF_FILTERS, tags=["briefs"])
 class BriefListView(PublicReadView, ListAPIView):
     """Public briefs, newest first."""
@@ -117,6 +135,7 @@ class BriefListView(PublicReadView, ListAPIView):
     read_parameters = ("cursor", "expert", "issue", "page_size", "q", "updated_since")
 
     def get_queryset(self):
+        """The public briefs the filters ask for, as the values the pages are cut by."""
         params = self.request.query_params
         try:
             issues = public_issues_in_order(filter_values(params, "issue", MAX_ISSUES))
@@ -128,17 +147,21 @@ class BriefListView(PublicReadView, ListAPIView):
             raise Http404("No issue with that slug has a public brief.")
         briefs = Brief.objects.published().filed_under_all(issues)
         if expert_slug is not None:
-            quotes = ExpertQuote.objects.filter(
-                brief=OuterRef("pk"), expert=public_expert(expert_slug)
+            expert = public_expert(expert_slug)
+            briefs = briefs.filter(
+                Exists(ExpertQuote.objects.filter(brief=OuterRef("pk"), expert=expert))
             )
-            briefs = briefs.filter(Exists(quotes))
         if query:
             briefs = backend().matching(briefs, query)
         since = moment_parameter(params, "updated_since")
         if since is not None:
             # A scheduled brief becomes public at its time, long after it was last saved.
             briefs = briefs.filter(Q(updated_at__gte=since) | Q(publish_at__gte=since))
-        return briefs.for_listing()
+        return briefs.values("pk", "publish_at")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(brief_summaries([row["pk"] for row in page]))
 
 
 @extend_schema(tags=["briefs"])
@@ -146,19 +169,23 @@ class BriefDetailView(PublicReadView, RetrieveAPIView):
     """One public brief: its document, each part's HTML, and its addresses."""
 
     serializer_class = BriefSerializer
-    lookup_field = "slug"
 
-    def get_queryset(self):
-        return Brief.objects.published().with_page_parts()
+    def retrieve(self, request, slug):
+        name = f"api:brief:{slug}"
+        found = remember_each([name], lambda names: self.brief_and_keys(slug, name)).get(name)
+        if found is None:
+            raise Http404(f"No public brief has the slug {slug!r}.")
+        data, keys = found
+        return Response(data, headers={"Surrogate-Key": " ".join(keys)})
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["Surrogate-Key"] = " ".join(brief_page_keys(self.brief))
-        return response
-
-    def get_object(self):
-        self.brief = super().get_object()
-        return self.brief
+    @staticmethod
+    def brief_and_keys(slug, name):
+        """{name: (the brief's data, its surrogate keys)}, made once per content version;
+        nothing for a slug no public brief has, so unknown slugs fill no cache."""
+        brief = Brief.objects.published().with_page_parts().filter(slug=slug).first()
+        if brief is None:
+            return {}
+        return {name: (BriefSerializer(brief).data, brief_page_keys(brief))}
 
     @staticmethod
     def edge_keys(url_kwargs):
@@ -172,8 +199,9 @@ class IssueListView(PublicReadView, ListAPIView):
     serializer_class = IssueSerializer
     pagination_class = WholeList
 
-    def get_queryset(self):
-        return public_issues()
+    def list(self, request, *args, **kwargs):
+        issues = remember("api:issues", lambda: IssueSerializer(public_issues(), many=True).data)
+        return self.get_paginated_response(issues)
 
 
 @extend_schema(tags=["issues"])
@@ -197,8 +225,11 @@ class ExpertListView(PublicReadView, ListAPIView):
     serializer_class = ExpertSerializer
     pagination_class = WholeList
 
-    def get_queryset(self):
-        return public_experts()
+    def list(self, request, *args, **kwargs):
+        experts = remember(
+            "api:experts", lambda: ExpertSerializer(public_experts(), many=True).data
+        )
+        return self.get_paginated_response(experts)
 
 
 class ExpertDetailView(PublicReadView, GenericAPIView):

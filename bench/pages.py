@@ -1,8 +1,8 @@
 """Page benchmark: throughput and latency of the reading site's pages under gunicorn.
 
     make bench
-    # or, against another database:
-    DATABASE_URL=postgres://... .venv/bin/python bench/pages.py
+    # or, against another database, or for some of the pages:
+    DATABASE_URL=postgres://... .venv/bin/python bench/pages.py [--only API]
 
 Runs the site as production does (gunicorn, 2 workers, debug off, collected static files,
 Redis as the cache) on 127.0.0.1:8100 against the generated archive, twice: uncached (the page
@@ -18,6 +18,7 @@ ratio to each floor of its own run, as this machine is noisy; the bare floor's i
 counts.
 """
 
+import argparse
 import math
 import os
 import subprocess
@@ -284,10 +285,15 @@ def print_table(pages, queries, runs):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--only", metavar="TEXT", help="measure only the pages whose label holds TEXT (e.g. API)"
+    )
+    options = parser.parse_args()
     # Debug off serves static files through their manifest, as production does.
     call_command("collectstatic", interactive=False, verbosity=0)
     client = Client(HTTP_HOST=HOST)
-    pages = pages_to_measure()
+    pages = [page for page in pages_to_measure() if options.only is None or options.only in page[0]]
     public, total = Brief.objects.published().count(), Brief.objects.count()
     print(f"{connection.vendor}, {total} briefs ({public} public)")
     # Counted before the server starts, so this process's requests do not disturb wrk's.

@@ -364,6 +364,7 @@ EVENT_HANDLERS = [
     "subscriptions.delivery.queue_brief_mail",
     "subscriptions.delivery.cancel_brief_mail",
     "briefs.public.edge.purge_edge",
+    "webhooks.delivery.queue_webhooks",
 ]
 # Panels that apps above briefs add to a brief's admin change page: each a callable taking
 # (request, brief) and returning HTML, so that briefs shows them without importing those apps.
@@ -446,3 +447,16 @@ CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+
+# Webhooks (webhooks/, docs/webhooks.md): every request's time-out, to connect and for the whole
+# answer, in seconds (what editors are promised; not read from the environment); loopback
+# addresses allowed as endpoints, for the tests' own receivers only (never in production: it
+# opens this server's own ports to whoever registers an endpoint); and the sweep, on beat,
+# that sends retries once due and deliveries whose task was lost.
+BRIEFS_WEBHOOKS_TIMEOUT = 5
+BRIEFS_WEBHOOKS_ALLOW_LOOPBACK = env_bool("BRIEFS_WEBHOOKS_ALLOW_LOOPBACK", False)
+BRIEFS_WEBHOOKS_SWEEP_SECONDS = float(os.environ.get("BRIEFS_WEBHOOKS_SWEEP_SECONDS", "10"))
+CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {
+    "task": "webhooks.tasks.sweep",
+    "schedule": BRIEFS_WEBHOOKS_SWEEP_SECONDS,
+}

@@ -191,6 +191,26 @@ def remember(name, compute):
     return entry[2]
 
 
+def remember_each(names, compute):
+    """{name: value} for each of `names`, as remember() gives one: `compute(missing)` returns
+    {name: value} for those of them not kept for the content as it stands, and only those are
+    computed (one query for a page's rows, say, instead of one per row)."""
+    token = content_token()
+    keys = {entry_key(name): name for name in names}
+    kept = recall(list(keys), lambda entry: current(entry, token))
+    found = {keys[key]: entry[2] for key, entry in kept.items() if current(entry, token)}
+    missing = [name for name in names if name not in found]
+    if missing:
+        until = next_change_at()
+        computed = compute(missing)
+        entries = {entry_key(name): (token, until, value) for name, value in computed.items()}
+        cache.set_many(entries, timeout=seconds_until(until))
+        for key, entry in entries.items():
+            _in_process.keep(key, entry)
+        found.update(computed)
+    return found
+
+
 def recall(keys, usable):
     """{key: entry} for those of `keys` kept: in this process if it read them lately and
     they are still `usable`, else in the shared cache (and then kept in this process too)."""
