@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.models import ApiToken
 from briefs.editorial import changes
 from briefs.editorial.roles import ROLE_PERMISSIONS, ensure_editorial_groups
 from briefs.models import Brief
@@ -77,6 +78,8 @@ def test_an_admin_save_is_on_the_next_request_to_every_page_showing_it(edge, pub
     pages = [
         f"/briefs/{public_brief.slug}/", "/issues/iran/", "/", "/briefs/", "/feeds/briefs/",
         "/issues/iran/feed/", "/experts/jane-example/", "/search/?q=grid",
+        "/api/v1/briefs/", f"/api/v1/briefs/{public_brief.slug}/", "/api/v1/briefs/?issue=iran",
+        "/api/v1/experts/jane-example/",
     ]  # fmt: skip
     for path in pages:
         assert "Grid Drill" in kept(edge, path).text, path
@@ -120,12 +123,14 @@ def test_a_scheduled_brief_appears_within_a_second_of_its_time_and_not_before(ed
 
 
 def test_a_withdrawn_brief_is_gone_from_its_page_and_every_list(edge, public_brief):
-    page = f"/briefs/{public_brief.slug}/"
-    for path in (page, "/", "/issues/iran/", "/feeds/briefs/"):
+    page, document = f"/briefs/{public_brief.slug}/", f"/api/v1/briefs/{public_brief.slug}/"
+    lists = ("/", "/issues/iran/", "/feeds/briefs/", "/api/v1/briefs/", "/api/v1/issues/")
+    for path in (page, document, *lists):
         kept(edge, path)
     changes.withdraw(public_brief, UserFactory(username="editor", group="Editors"), "Wrong.")
     assert edge.get(page).status == 404
-    for path in ("/", "/issues/iran/", "/feeds/briefs/"):
+    assert edge.get(document).status == 404
+    for path in lists:
         answer = edge.get(path)
         assert "Grid Drill" not in answer.text, path
 
@@ -147,6 +152,14 @@ def test_drafts_and_previews_never_enter_the_cache(edge, public_brief):
     # A signed-in editor's view of a public page is theirs alone.
     assert editor.get(f"/briefs/{public_brief.slug}/")["X-Cache"] == "PASS"
     assert "Unfinished Thoughts" not in edge.get("/").text
+    # So is what a token reads through the API.
+    token = ApiToken(user=UserFactory(username="robot", group="Analysts"), name="importer")
+    secret = token.issue()
+    token.save()
+    for _ in range(2):
+        staff = edge.get(f"/api/v1/staff/briefs/{draft.slug}/", Authorization=f"Bearer {secret}")
+        assert staff.status == 200 and staff["X-Cache"] == "PASS"
+    assert edge.get(f"/api/v1/briefs/{draft.slug}/").status == 404
 
 
 def test_a_forged_host_can_neither_be_served_nor_poison_the_cache(edge, public_brief):
