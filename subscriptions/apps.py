@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 # What the editorial roles (briefs.editorial.roles) may do here. Editors look after readers'
 # subscriptions: they correct one (clear a bounce, unsubscribe on request), export or erase it
@@ -17,18 +16,13 @@ EDITOR_PERMISSIONS = [
 ]
 
 
-def grant_editor_permissions(using="default", **kwargs):
-    from briefs.editorial.roles import grant
-
-    grant("Editors", EDITOR_PERMISSIONS, using=using)
-
-
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
     verbose_name = "Subscriptions"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # On this app's own signal, once Django has made its permissions: on a new database
-        # they do not exist yet when briefs' post_migrate makes the editorial groups.
-        post_migrate.connect(grant_editor_permissions, sender=self)
+        # Imported once the apps are loaded: it uses the auth models.
+        from briefs.editorial.roles import grant_after_migrate
+
+        grant_after_migrate(self, "Editors", EDITOR_PERMISSIONS)

@@ -6,6 +6,7 @@ anyone (and superusers have it).
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models.signals import post_migrate
 
 from common.publication import PUBLISH_PERMISSION, Status
 
@@ -56,6 +57,17 @@ def ensure_editorial_groups(using="default", **kwargs):
     """Create the groups and grant them their permissions; never takes a grant away."""
     for group_name, codes in ROLE_PERMISSIONS.items():
         grant(group_name, codes, using=using)
+
+
+def grant_after_migrate(app_config, group_name, codes):
+    """Grant `codes` to the group each time `app_config`'s app is migrated: on the app's own
+    post_migrate signal, once Django has made its permissions (on a new database they do not
+    exist yet when briefs' post_migrate makes the editorial groups)."""
+
+    def grant_them(using="default", **kwargs):
+        grant(group_name, codes, using=using)
+
+    post_migrate.connect(grant_them, sender=app_config, weak=False)
 
 
 def grant(group_name, codes, using="default"):
