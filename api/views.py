@@ -114,11 +114,12 @@ def brief_summaries(ids):
     version and kept, so a page of a list reads only what changed since."""
 
     def summaries(names):
-        briefs = Brief.objects.filter(pk__in=[ids_by_name[name] for name in names])
-        data = BriefSummarySerializer(briefs.for_listing(), many=True).data
+        briefs = list(
+            Brief.objects.filter(pk__in=[ids_by_name[name] for name in names]).for_listing()
+        )
+        data = BriefSummarySerializer(briefs, many=True).data
         return {
-            f"api:brief-summary:{item_id}": item
-            for item_id, item in zip((brief.pk for brief in briefs), data, strict=True)
+            f"api:brief-summary:{brief.pk}": item for brief, item in zip(briefs, data, strict=True)
         }
 
     ids_by_name = {f"api:brief-summary:{brief_id}": brief_id for brief_id in ids}

@@ -322,7 +322,7 @@ def test_a_list_page_and_a_brief_take_few_queries(client, django_assert_max_num_
         RelatedLinkFactory(brief=brief)
     # The first request after a change reads the rows; the next ones only the page's ids,
     # each brief being kept for the content version.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert len(results(client.get("/api/v1/briefs/?issue=iran"))) == 20
     with django_assert_max_num_queries(2):
         assert len(results(client.get("/api/v1/briefs/?issue=iran"))) == 20
