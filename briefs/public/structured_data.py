@@ -1,5 +1,7 @@
 """What pages tell search engines and link previews about themselves."""
 
+from html import unescape
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -8,8 +10,10 @@ from django.utils.text import Truncator
 DEFAULT_DESCRIPTION = "Short, timely analysis of security and foreign policy, filed by issue."
 
 
-def plain_summary(html, words=40):
-    return Truncator(" ".join(strip_tags(html).split())).words(words)
+def plain_summary(markup, words=40):
+    """The opening of some HTML as plain text, cut at a word: entities read back to their
+    characters, so that the text is escaped once where it is shown, not twice."""
+    return Truncator(" ".join(unescape(strip_tags(markup)).split())).words(words)
 
 
 def brief_description(brief):

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from briefs.public.middleware import READ_PARAMETERS
 from briefs.public.search import highlighted as highlight_snippet
+from briefs.public.structured_data import brief_description
 
 register = template.Library()
 
@@ -31,6 +32,23 @@ def _query(request, **changes):
         del query["page"]
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else ""
+
+
+@register.filter
+def initials(name):
+    """An expert's initials, for the placeholder shown where they have no photo: the first
+    letters of their first and last names ("Ada Lane Reyes": "AR")."""
+    words = [word for word in name.split() if word[:1].isalpha()]
+    if not words:
+        return ""
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+@register.filter
+def teaser(brief):
+    """What a card says of a brief: its summary, or else the opening of Latest Developments,
+    cut at a word."""
+    return brief_description(brief)
 
 
 @register.simple_tag(takes_context=True)

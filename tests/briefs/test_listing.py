@@ -164,3 +164,18 @@ def test_issue_filter_matches_a_plain_python_oracle(client, time_machine, rows, 
             assert response.status_code == 200
             assert listed_titles(response) == [b.title for b in expected]
         transaction.set_rollback(True)
+
+
+def test_a_card_without_a_summary_shows_the_opening_of_latest_developments(client):
+    words = " ".join(f"word{n}" for n in range(60))
+    BriefFactory(
+        title="No Summary Here",
+        summary="",
+        latest_developments=f"Oil & gas *talks* resumed. {words}",
+    )
+    page = client.get("/briefs/").content.decode()
+    assert "Oil &amp; gas talks resumed. word0" in page
+    assert "&amp;amp;" not in page
+    # Forty words, "&" among them, then the cut.
+    assert "word34…" in page
+    assert "word35" not in page

@@ -328,3 +328,11 @@ def test_a_kept_page_costs_one_query(client, settings, url):
     address = url.format(expert=expert.slug, brief=brief.slug)
     queries_to_get(client, address)
     assert queries_to_get(client, address) == 1
+
+
+def test_an_expert_without_a_photo_is_shown_with_their_initials(client):
+    brief = BriefFactory(title="Initials Brief")
+    ExpertQuoteFactory(brief=brief, expert=ExpertFactory(name="Ada Lane Reyes"))
+    for path in ("/briefs/initials-brief/", "/experts/", "/experts/ada-lane-reyes/"):
+        page = client.get(path).content.decode()
+        assert 'aria-hidden="true">AR</span>' in page, path
