@@ -67,8 +67,9 @@ def public_expert(slug):
 
 
 def more_on(brief):
-    """Other public briefs sharing the brief's issues: most issues in common first, then the
-    newest. Ranked on the narrow issue rows alone, then the few winners are read whole."""
+    """Other public briefs sharing the brief's issues: those with most issues in common (the
+    newest of them on a tie), shown newest first. Ranked on the narrow issue rows alone, then
+    the few chosen are read whole."""
 
     def compute():
         ranked = list(
@@ -80,8 +81,8 @@ def more_on(brief):
             .order_by("-in_common", "-newest", "-content_object")
             .values_list("content_object", flat=True)[:MORE_ON_COUNT]
         )
-        found = Brief.objects.select_related("format").in_bulk(ranked)
-        return [found[pk] for pk in ranked]
+        found = Brief.objects.select_related("format").in_bulk(ranked).values()
+        return sorted(found, key=lambda other: (other.publish_at, other.pk), reverse=True)
 
     return remember(f"more-on:{brief.pk}", compute)
 

@@ -99,6 +99,14 @@ class BriefListView(FilterLimitMixin, PageMetaMixin, NewestFirstPaginationMixin,
         return {"title": f"Briefs on {names}", "description": f"Briefs filed under {names}."}
 
 
+def more_on_heading(names):
+    """Short whatever the number of issues: "More on Iran", "More on Iran and Russia", "More
+    on Iran and 4 other issues"."""
+    if len(names) <= 2:
+        return f"More on {' and '.join(names)}"
+    return f"More on {names[0]} and {len(names) - 1} other issues"
+
+
 class BriefDetailView(PageMetaMixin, DetailView):
     context_object_name = "brief"
 
@@ -109,6 +117,7 @@ class BriefDetailView(PageMetaMixin, DetailView):
         brief = self.object
         return super().get_context_data(
             more_on=more_on(brief),
+            more_on_heading=more_on_heading(sorted(issue.name for issue in brief.issues.all())),
             structured_data=self.get_structured_data(),
             **kwargs,
         )

@@ -16,7 +16,11 @@ register = template.Library()
 
 
 def ticked(items):
-    return [{"value": item.slug, "label": item.name, "checked": True} for item in items]
+    """Choices ticked already, by name, as the site lists a brief's issues everywhere."""
+    return [
+        {"value": item.slug, "label": item.name, "checked": True}
+        for item in sorted(items, key=lambda item: item.name)
+    ]
 
 
 @register.inclusion_tag("subscriptions/_box.html")

@@ -49,12 +49,42 @@ def test_more_on_lists_other_public_briefs_sharing_issues(client, now):
     BriefFactory(title="Draft sharing", issues=["Iran"], status=Brief.Status.DRAFT)
     text = visible_text(client.get(brief.get_absolute_url()))
     more_on = text[text.index("More on Iran and Russia") :]
-    assert more_on.index("Shares both") < more_on.index("Shares one")
+    # Newest first, as everywhere on the site.
+    assert more_on.index("Shares one") < more_on.index("Shares both")
     assert (
         "Shares none" not in more_on
         and "Draft sharing" not in more_on
         and "This one" not in more_on
     )
+
+
+def test_more_on_keeps_the_briefs_with_most_issues_in_common(client, now):
+    brief = BriefFactory(title="This one", issues=["Iran", "Russia"])
+    for number in range(4):
+        BriefFactory(
+            title=f"Both {number}",
+            issues=["Iran", "Russia"],
+            publish_at=now - timedelta(days=10 + number),
+        )
+    BriefFactory(title="Newer but one", issues=["Iran"], publish_at=now - timedelta(hours=1))
+    more_on = visible_text(client.get(brief.get_absolute_url())).split("More on Iran and Russia")[1]
+    assert "Newer but one" not in more_on
+    positions = [more_on.index(f"Both {number}") for number in range(4)]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    ("issues", "heading"),
+    [
+        (["Iran"], "More on Iran"),
+        (["Iran", "Russia"], "More on Iran and Russia"),
+        (["Iran", "Russia", "Ukraine", "Energy", "Sanctions"], "More on Energy and 4 other issues"),
+    ],
+)
+def test_more_on_headings_stay_short(client, issues, heading):
+    brief = BriefFactory(title="Many Issues", issues=issues)
+    BriefFactory(title="Other", issues=issues)
+    assert heading in visible_text(client.get(brief.get_absolute_url()))
 
 
 def test_lead_image_is_served_in_responsive_webp_and_jpeg_renditions(
@@ -336,3 +366,14 @@ def test_an_expert_without_a_photo_is_shown_with_their_initials(client):
     for path in ("/briefs/initials-brief/", "/experts/", "/experts/ada-lane-reyes/"):
         page = client.get(path).content.decode()
         assert 'aria-hidden="true">AR</span>' in page, path
+
+
+def test_a_brief_s_issues_are_shown_by_name_on_its_page_and_its_card(client):
+    IssueFactory(name="Ukraine")
+    BriefFactory(title="Ordered Issues", issues=["Ukraine", "Energy", "Iran"])
+    for path in ("/briefs/ordered-issues/", "/briefs/"):
+        text = visible_text(client.get(path))
+        assert text.index("Energy") < text.index("Iran") < text.index("Ukraine"), path
+    # The brief page's subscribe box offers them in the same order.
+    box = visible_text(client.get("/briefs/ordered-issues/")).split("Send me")[1]
+    assert box.index("Energy") < box.index("Iran") < box.index("Ukraine")
