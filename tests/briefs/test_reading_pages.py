@@ -377,3 +377,20 @@ def test_a_brief_s_issues_are_shown_by_name_on_its_page_and_its_card(client):
     # The brief page's subscribe box offers them in the same order.
     box = visible_text(client.get("/briefs/ordered-issues/")).split("Send me")[1]
     assert box.index("Energy") < box.index("Iran") < box.index("Ukraine")
+
+
+def test_a_brief_can_be_shared_by_plain_links(client):
+    BriefFactory(title="Oil & Ships")
+    page = client.get("/briefs/oil-ships/")
+    hrefs = [
+        a["href"]
+        for a in elements(page, "a")
+        if "share" in a["href"] or "mailto" in a["href"] or "intent" in a["href"]
+    ]
+    address = "http%3A%2F%2Ftestserver%2Fbriefs%2Foil-ships%2F"
+    assert hrefs == [
+        f"mailto:?subject=Oil%20%26%20Ships&body={address}",
+        f"https://x.com/intent/post?text=Oil%20%26%20Ships&url={address}",
+        f"https://www.linkedin.com/sharing/share-offsite/?url={address}",
+    ]
+    assert "Share Email X LinkedIn" in visible_text(page)
