@@ -141,6 +141,20 @@ class BriefQuerySet(models.QuerySet):
             .only(*LISTED_FIELDS)
         )
 
+    def authored_by(self, user):
+        """Briefs `user` wrote or saved last, as their revisions tell: the first revision
+        saved by a person is theirs (a brief made outside the admin starts with a baseline
+        saved by no one: briefs.editorial.revisions.keep_baseline), or the latest one is (its
+        number is the brief's `version`). A brief with no revision yet is no one's."""
+        theirs = Revision.objects.filter(brief=OuterRef("pk"), user=user)
+        saved_before_by_someone = Revision.objects.filter(
+            brief=OuterRef("brief"), user__isnull=False, number__lt=OuterRef("number")
+        )
+        return self.filter(
+            Exists(theirs.filter(number=OuterRef("version")))
+            | Exists(theirs.filter(~Exists(saved_before_by_someone)))
+        )
+
 
 RENDITION_WIDTHS = [480, 800, 1200, 1600]
 
@@ -237,6 +251,8 @@ class Brief(models.Model):
         blank=True,
         verbose_name="issues",
         help_text="The policy issues the brief is filed under.",
+        # One order on every surface (page, cards, feeds, JSON-LD, the API, the admin): by name.
+        ordering=["name"],
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

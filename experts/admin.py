@@ -3,12 +3,13 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from common.publication import PublicNeedsAnEditor
+from common.stale_saves import StaleSaveAdmin
 from common.storage import RemoveFilesOfFailedSaves
 from experts.models import Expert
 
 
 @admin.register(Expert)
-class ExpertAdmin(PublicNeedsAnEditor, RemoveFilesOfFailedSaves, admin.ModelAdmin):
+class ExpertAdmin(StaleSaveAdmin, PublicNeedsAnEditor, RemoveFilesOfFailedSaves, admin.ModelAdmin):
     list_display = ["portrait", "name", "title", "program", "quote_count"]
     list_display_links = ["portrait", "name"]
     search_fields = ["name", "title", "program"]

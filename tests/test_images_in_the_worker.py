@@ -24,7 +24,7 @@ from experts import tasks as expert_tasks
 from experts.models import Expert
 from tests.briefs.test_admin import new_brief_fields, submit
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
-from tests.pages import elements
+from tests.pages import elements, form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -186,10 +186,13 @@ def test_an_experts_thumbnail_is_shown_once_the_worker_has_made_it_after_the_com
 ):
     expert = ExpertFactory(name="Jane Example")
     ExpertQuoteFactory(expert=expert)
+    url = f"/admin/experts/expert/{expert.pk}/change/"
+    mark = form_fields(editor_client.get(url), "expert_form")["edit_base_digest"]
     with django_capture_on_commit_callbacks() as callbacks:
         response = editor_client.post(
-            f"/admin/experts/expert/{expert.pk}/change/",
+            url,
             {
+                "edit_base_digest": mark,
                 "name": expert.name,
                 "slug": expert.slug,
                 "title": "",

@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
-from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import IntegrityError, models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -17,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.module_loading import import_string
 
 from common.publication import PublicNeedsAnEditor, State
+from common.stale_saves import StaleSaveAdmin
 from common.storage import RemoveFilesOfFailedSaves
 from experts.models import ExpertQuote
 
@@ -26,17 +26,15 @@ from ..editorial.roles import can_publish, may_edit
 from ..editorial.workflow import ChangeRefused, check_move, statuses_for
 from ..models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink
 from ..public.previews import duration_label, link_durations
+from .actions import KNOWN_MOVES, PUBLISH, SCHEDULE, STATUS_OF_MOVE, buttons_for, outcome
 from .calendar import calendar_urls
+from .issue_choice import IssuesField
 from .previews import preview_urls
 from .revisions import revision_urls
 from .text_import import text_import_urls
 
 # Someone who opened a brief's form this recently may still be editing it.
 EDITING_WINDOW = timedelta(minutes=10)
-
-# Briefs an analyst may still change or delete: once approved, a brief is the editors'.
-# How the status menu names a status, when it differs from the status's own label.
-STATUS_CHOICE_LABELS = {Brief.Status.REVIEW: "In review (submit to the editors)"}
 
 
 def analyst_may_edit(request, brief):
@@ -127,12 +125,12 @@ class RelatedLinkInline(BriefChildInline, admin.StackedInline):
 
 
 class BriefAdminForm(forms.ModelForm):
-    # Issues are chosen from the curated list (new ones are added under Issues), so a typo
-    # never files a brief under a new, empty issue.
-    issues = forms.ModelMultipleChoiceField(
-        queryset=Issue.objects.all(),
+    issues = IssuesField(
         required=False,
-        widget=FilteredSelectMultiple("issues", is_stacked=False),
+        help_text=(
+            "Type to find an issue. A name that matches none becomes a new issue when the "
+            "brief is saved."
+        ),
     )
     summary = forms.CharField(
         required=False,
@@ -163,6 +161,8 @@ class BriefAdminForm(forms.ModelForm):
             "lead_image_caption", "lead_image_credit", "latest_developments", "issues", "status",
             "publish_at", "withdraw_at", "mail_to_subscribers",
         ]  # fmt: skip
+        # Set by the form's buttons (briefs.admin.actions), not chosen from a menu.
+        widgets = {"status": forms.HiddenInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,18 +174,27 @@ class BriefAdminForm(forms.ModelForm):
         self.conflict = None
         if not self.instance.pk:
             self.fields["add_form_key"].initial = uuid.uuid4()
+        self.fields["issues"].may_add = bool(
+            self.editing_user and self.editing_user.has_perm("briefs.add_issue")
+        )
+        # The button pressed (briefs.admin.actions): it sets the status the move gives.
+        self.move = self.data.get("_move", "") if self.is_bound else ""
         if "status" in self.fields:
             # Only the moves this person may make from here (workflow.MOVES); a crafted POST
             # of another status fails validation like any bad choice.
             self.fields["status"].choices = [
-                (status.value, STATUS_CHOICE_LABELS.get(status, Brief.Status(status).label))
+                (status.value, Brief.Status(status).label)
                 for status in statuses_for(self.editing_user, self.previous_state)
             ]
+            if self.move in STATUS_OF_MOVE:
+                self.data = self.data.copy()
+                self.data[self.add_prefix("status")] = STATUS_OF_MOVE[self.move]
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
             self._refuse_stale_edit(cleaned.get("edit_base_version"))
+        self._time_the_move(cleaned)
         after = self._state_after(cleaned)
         if after is not None:
             new_state, publish_at = after
@@ -201,6 +210,45 @@ class BriefAdminForm(forms.ModelForm):
                 self.add_error(refusal.field if refusal.field in self.fields else None,
                                refusal.message)  # fmt: skip
         return cleaned
+
+    def _kept_to_the_second(self, name):
+        """The form shows times to the minute; a time left as shown keeps its seconds, so
+        saving a brief published at 9:41:37 does not move it to 9:41."""
+        entered, stored = self.cleaned_data.get(name), getattr(self.instance, name)
+        if entered and stored and entered == stored.replace(second=0, microsecond=0):
+            return stored
+        return entered
+
+    def clean_publish_at(self):
+        return self._kept_to_the_second("publish_at")
+
+    def clean_withdraw_at(self):
+        return self._kept_to_the_second("withdraw_at")
+
+    def _time_the_move(self, cleaned):
+        """Publish now means now; Schedule needs a time to come."""
+        if self.move and self.move not in KNOWN_MOVES:
+            raise forms.ValidationError("That button is not one of this form’s. Nothing was saved.")
+        if self.move not in (PUBLISH, SCHEDULE) or "publish_at" not in self.fields:
+            return
+        now = timezone.now()
+        publish_at = cleaned.get("publish_at")
+        if self.move == SCHEDULE and (publish_at is None or publish_at <= now):
+            self.add_error(
+                "publish_at",
+                "Choose when to publish the brief: a time after now. To publish it at once, "
+                "press Publish now.",
+            )
+        if self.move == PUBLISH:
+            if publish_at is None or publish_at > now:
+                cleaned["publish_at"] = now
+            withdraw_at = cleaned.get("withdraw_at")
+            if withdraw_at is not None and withdraw_at <= now:
+                self.add_error(
+                    "withdraw_at",
+                    "This time has passed: clear it, or choose a later one, to publish the "
+                    "brief again.",
+                )
 
     def _refuse_stale_edit(self, base_version):
         if base_version is None:
@@ -273,6 +321,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             "Publication",
             {
                 "fields": [
+                    "publication_state",
                     "status",
                     "publish_at",
                     "withdraw_at",
@@ -296,6 +345,12 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["briefs/admin.css"]}
+
+    @admin.display(description="State")
+    def publication_state(self, brief):
+        if brief.pk is None:
+            return "New: not saved yet"
+        return format_html('<span class="brief-state {}">{}</span>', brief.state, brief.state_label)
 
     @admin.display(description="State", ordering="status")
     def state_display(self, brief):
@@ -339,6 +394,10 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             context["admin_panels"] = [
                 import_string(panel)(request, obj) for panel in settings.BRIEF_ADMIN_PANELS
             ]
+        may_save = (
+            self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+        )
+        context["brief_buttons"] = buttons_for(request.user, obj or Brief()) if may_save else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -348,12 +407,34 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             keep_baseline(brief)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_move" not in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return self._stay_on_the_form(request, obj)
+
+    def response_change(self, request, obj):
+        if "_move" not in request.POST:
+            return super().response_change(request, obj)
+        return self._stay_on_the_form(request, obj)
+
+    def _stay_on_the_form(self, request, brief):
+        self.message_user(request, outcome(brief, request.POST["_move"]), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:briefs_brief_change", args=[brief.pk]))
+
+    def get_view_on_site_url(self, obj=None):
+        # A brief that is not public has no page yet: its preview shows it as it will look.
+        if obj is not None and not obj.is_public:
+            return reverse("admin:briefs_brief_preview", args=[obj.pk])
+        return super().get_view_on_site_url(obj)
+
     def _note_editing(self, request, brief):
-        """Remember that this person has the brief open; say who else had it open lately."""
+        """Remember that this person has the brief open to edit; say who else has lately.
+        Someone who may only read it is not editing it, and is neither recorded nor named."""
         now = timezone.now()
-        EditingSession.objects.update_or_create(
-            brief=brief, user=request.user, defaults={"opened_at": now}
-        )
+        if self.has_change_permission(request, brief):
+            EditingSession.objects.update_or_create(
+                brief=brief, user=request.user, defaults={"opened_at": now}
+            )
         return (
             EditingSession.objects.filter(brief=brief, opened_at__gte=now - EDITING_WINDOW)
             .exclude(user=request.user)
@@ -362,7 +443,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = []
+        readonly = ["publication_state"]
         if obj is not None and obj.was_published:
             readonly.append("slug")
         if not can_publish(request.user):
@@ -376,10 +457,17 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "status" and not can_publish(request.user):
-            field.help_text = "An editor publishes or schedules the brief once it is in review."
         if db_field.name in {"publish_at", "withdraw_at"}:
-            field.label = f"{field.label.capitalize()} ({settings.TIME_ZONE})"
+            # One date-time input in the site's zone, named in the label: no split fields and
+            # no note about the browser's offset from the server.
+            field = forms.DateTimeField(
+                required=False,
+                label=f"{db_field.verbose_name.capitalize()} ({settings.TIME_ZONE})",
+                help_text=db_field.help_text,
+                widget=forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                ),
+            )
         return field
 
     def has_change_permission(self, request, obj=None):
@@ -444,7 +532,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
 
 @admin.register(Issue)
-class IssueAdmin(PublicNeedsAnEditor, admin.ModelAdmin):
+class IssueAdmin(StaleSaveAdmin, PublicNeedsAnEditor, admin.ModelAdmin):
     list_display = ["name", "slug", "public_briefs", "all_briefs"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ("name",)}

@@ -55,7 +55,7 @@ def test_brief_form_follows_the_reading_order(editor_client):
     markers = [
         'name="title"', 'name="format"', 'name="latest_developments"', 'id="quotes-group"',
         'id="sections-group"', 'id="related_links-group"', 'name="issues"', 'name="status"',
-        'name="publish_at_0"',
+        'name="publish_at"',
     ]  # fmt: skip
     positions = [html.index(marker) for marker in markers]
     assert positions == sorted(positions)
@@ -121,7 +121,7 @@ def test_analyst_cannot_publish_by_a_crafted_post(analyst_client):
     response = submit(
         analyst_client,
         ADD_URL,
-        **new_brief_fields(status="published", publish_at_0="2026-01-01", publish_at_1="09:00"),
+        **new_brief_fields(status="published", publish_at="2026-01-01T09:00"),
     )
     assert response.status_code == 200
     assert "Select a valid choice. published is not one of the available choices." in visible_text(
@@ -133,7 +133,7 @@ def test_analyst_cannot_publish_by_a_crafted_post(analyst_client):
 def test_analyst_cannot_schedule_a_draft_by_a_crafted_post(analyst_client):
     brief = BriefFactory(status=Brief.Status.DRAFT, publish_at=None)
     response = submit(
-        analyst_client, change_url(brief), publish_at_0="2030-01-01", publish_at_1="09:00"
+        analyst_client, change_url(brief), publish_at="2030-01-01T09:00"
     )
     assert response.status_code == 302
     brief.refresh_from_db()
@@ -201,8 +201,7 @@ def test_editor_schedules_in_the_site_time_zone(editor_client, client, time_mach
         editor_client,
         change_url(brief),
         status="published",
-        publish_at_0="2026-12-01",
-        publish_at_1="09:00",
+        publish_at="2026-12-01T09:00",
     )
 
     assert response.status_code == 302

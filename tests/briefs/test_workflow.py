@@ -114,10 +114,9 @@ def test_the_whole_way_round_is_recorded_in_order(editor, analyst, time_machine)
         editor_client,
         change_url(brief),
         status="published",
-        publish_at_0="2026-12-01",
-        publish_at_1="09:00",
+        publish_at="2026-12-01T09:00",
     )
-    submit(editor_client, change_url(brief), publish_at_0="2026-12-02", publish_at_1="10:30")
+    submit(editor_client, change_url(brief), publish_at="2026-12-02T10:30")
     time_machine.move_to(datetime(2026, 12, 3, 15, 0, tzinfo=UTC), tick=False)
     submit(editor_client, change_url(brief), status="withdrawn", workflow_comment="Outdated.")
     submit(editor_client, change_url(brief), status="draft")
@@ -145,8 +144,7 @@ def test_scheduling_across_the_spring_daylight_saving_change(editor_client, clie
         editor_client,
         change_url(brief),
         status="published",
-        publish_at_0="2026-03-08",
-        publish_at_1="09:00",
+        publish_at="2026-03-08T09:00",
     )
     assert response.status_code == 302
     brief.refresh_from_db()
@@ -167,8 +165,7 @@ def test_a_time_that_does_not_exist_in_the_site_time_zone_is_refused(editor_clie
         editor_client,
         change_url(brief),
         status="published",
-        publish_at_0="2026-03-08",
-        publish_at_1="02:30",
+        publish_at="2026-03-08T02:30",
     )
     assert response.status_code == 200
     assert "couldn’t be interpreted in time zone America/New_York" in visible_text(response)

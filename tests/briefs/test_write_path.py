@@ -273,8 +273,7 @@ def test_withdrawal_by_expiry_is_an_event_due_at_its_time(editor_client, now):
     brief = BriefFactory()
     editor_client.get(change_url(brief))
     local = timezone.localtime(now + timedelta(days=1))
-    submit(editor_client, change_url(brief), withdraw_at_0=f"{local:%Y-%m-%d}",
-           withdraw_at_1=f"{local:%H:%M:%S}")  # fmt: skip
+    submit(editor_client, change_url(brief), withdraw_at=f"{local:%Y-%m-%dT%H:%M:%S}")
     withdrawal = Event.objects.get(kind="brief.withdrawn")
     assert withdrawal.due_at == brief.__class__.objects.get().withdraw_at
     dispatch()
@@ -304,8 +303,10 @@ def test_a_public_expert_renamed_in_the_admin_is_an_event(admin_client):
     public = ExpertQuoteFactory(brief=BriefFactory()).expert
     unquoted = ExpertFactory(name="Not Quoted")
     for expert in (public, unquoted):
-        admin_client.post(f"/admin/experts/expert/{expert.pk}/change/",
-                          {"name": f"{expert.name} Jr", "slug": expert.slug})  # fmt: skip
+        url = f"/admin/experts/expert/{expert.pk}/change/"
+        mark = form_fields(admin_client.get(url), "expert_form")["edit_base_digest"]
+        admin_client.post(url, {"name": f"{expert.name} Jr", "slug": expert.slug,
+                                "edit_base_digest": mark})  # fmt: skip
     assert [(e.kind, e.payload["name"]) for e in Event.objects.all()] == [
         ("expert.changed", f"{public.name} Jr")
     ]

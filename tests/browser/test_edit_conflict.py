@@ -33,12 +33,12 @@ def test_the_second_editor_gets_the_conflict_with_their_text_intact(new_context,
     expect(ours.locator(".brief-others-editing")).to_contain_text("Ines Kovač opened this brief")
 
     theirs.fill("#id_title", THEIR_TITLE)
-    theirs.locator("input[name=_continue]").last.click()
+    theirs.locator("button[name=_move][value=save]").last.click()
     expect(theirs.locator(".messagelist .success")).to_be_visible()
 
     ours.fill("#id_summary", OUR_SUMMARY)
     ours.fill("#id_latest_developments", OUR_DEVELOPMENTS)
-    ours.locator("input[name=_continue]").last.click()
+    ours.locator("button[name=_move][value=save]").last.click()
 
     conflict = ours.locator(".brief-conflict")
     expect(conflict).to_be_visible()
@@ -55,7 +55,7 @@ def test_the_second_editor_gets_the_conflict_with_their_text_intact(new_context,
 
     # Having read their change, the second editor takes the new title and saves again.
     ours.fill("#id_title", THEIR_TITLE)
-    ours.locator("input[name=_continue]").last.click()
+    ours.locator("button[name=_move][value=save]").last.click()
     expect(ours.locator(".messagelist .success")).to_be_visible()
     brief.refresh_from_db()
     assert (brief.title, brief.summary) == (THEIR_TITLE, OUR_SUMMARY)

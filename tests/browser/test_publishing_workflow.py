@@ -41,8 +41,9 @@ def choose_expert(page, row, expert):
     page.click(f".select2-results__option:text-is('{expert.name}')")
 
 
-def save(page, expect):
-    page.locator("input[name=_save]").last.click()
+def press(page, expect, button):
+    """Press one of the form's move buttons (the row at its foot)."""
+    page.get_by_role("button", name=button, exact=True).last.click()
     expect(page.locator(".messagelist .success")).to_be_visible()
 
 
@@ -95,9 +96,10 @@ def test_analyst_writes_editor_schedules_and_reader_sees_it_when_due(
     page.select_option("#id_issues_from", label=[issue.name for issue in issues])
     page.click("#id_issues_add")  # the "Choose" arrow (Django 5 id)
     expect(page.locator("#id_issues_to option")).to_have_count(3)
-    page.select_option("#id_status", value="review")
-    save(page, expect)
-    expect(page.locator(".messagelist .success")).to_contain_text(TITLE)
+    press(page, expect, "Submit for review")
+    expect(page.locator(".messagelist .success")).to_contain_text(
+        f"“{TITLE}” is submitted for review."
+    )
 
     brief = Brief.objects.get(title=TITLE)
     assert brief.status == Brief.Status.REVIEW
@@ -111,10 +113,12 @@ def test_analyst_writes_editor_schedules_and_reader_sees_it_when_due(
     log_in(page, editor, "/admin/briefs/brief/")
     page.get_by_role("link", name=TITLE).click()
     expect(page.locator("#id_title")).to_have_value(TITLE)
-    page.select_option("#id_status", label="Published (or scheduled)")
-    page.fill("#id_publish_at_0", SCHEDULED.strftime("%Y-%m-%d"))
-    page.fill("#id_publish_at_1", SCHEDULED.strftime("%H:%M"))
-    save(page, expect)
+    page.fill("#id_publish_at", SCHEDULED.strftime("%Y-%m-%dT%H:%M"))
+    press(page, expect, "Schedule")
+    expect(page.locator(".messagelist .success")).to_contain_text(
+        "is scheduled for Wed, May 7, 2031, 8:30 a.m. EDT, in"
+    )
+    page.goto("/admin/briefs/brief/")
     row = page.locator("#result_list tr", has_text=TITLE)
     expect(row).to_contain_text("Scheduled for May 7, 2031, 8:30 a.m.")
 

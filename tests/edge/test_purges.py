@@ -113,8 +113,7 @@ def test_withdrawing_purges_it_and_the_briefs_that_link_to_it(editor, purges):
 def test_expiry_purges_at_its_time(editor, editor_client, purges, now):
     brief = public_brief(editor)
     local = timezone.localtime(now + timedelta(days=1))
-    submit(editor_client, change_url(brief), withdraw_at_0=f"{local:%Y-%m-%d}",
-           withdraw_at_1=f"{local:%H:%M:%S}")  # fmt: skip
+    submit(editor_client, change_url(brief), withdraw_at=f"{local:%Y-%m-%dT%H:%M:%S}")
     dispatch()
     purges.clear()
     with time_machine.travel(now + timedelta(hours=23)):

@@ -7,7 +7,7 @@ from PIL import Image
 from experts.models import Expert
 from tests.factories import ExpertFactory, ExpertQuoteFactory
 from tests.images import run_image_tasks
-from tests.pages import elements, visible_text
+from tests.pages import elements, form_fields, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,10 @@ def test_new_photo_replaces_the_thumbnail(analyst_client):
     expert = Expert.objects.get()
     first_thumbnail = expert.photo_thumbnail.name
     url = f"/admin/experts/expert/{expert.pk}/change/"
-    analyst_client.post(url, expert_fields(slug=expert.slug, photo=image_upload("new.png")))
+    mark = form_fields(analyst_client.get(url), "expert_form")["edit_base_digest"]
+    analyst_client.post(
+        url, expert_fields(slug=expert.slug, photo=image_upload("new.png"), edit_base_digest=mark)
+    )
     run_image_tasks()
     expert.refresh_from_db()
     assert expert.photo_thumbnail.name != first_thumbnail

@@ -253,8 +253,7 @@ def test_a_calendar_move_that_fails_part_way_leaves_the_brief_where_it_was(
     editor_browser, client, tomorrow
 ):
     scheduled = {
-        "publish_at_0": f"{timezone.localtime(tomorrow):%Y-%m-%d}",
-        "publish_at_1": "09:00",
+        "publish_at": f"{timezone.localtime(tomorrow):%Y-%m-%d}T09:00",
     }
     assert post_form(editor_browser, ADD_URL, {**brief_fields(), **scheduled}).status_code == 302
     brief = Brief.objects.get()
