@@ -2,8 +2,10 @@
 
 A file no row points at is an orphan: an upload, renditions or a thumbnail written by a save
 or a task that was killed before its row was, renditions of an image since replaced, the
-thumbnail of an old photo. Backups leave orphans out (briefs.interchange.backup), and
-`manage.py remove_orphan_media` deletes those old enough not to belong to a save under way.
+thumbnail of an old photo, the share card of a deleted brief or one a killed task wrote (a
+replaced card is deleted once its successor is recorded: briefs.share_card). Backups leave
+orphans out (briefs.interchange.backup), and `manage.py remove_orphan_media` deletes those
+old enough not to belong to a save under way.
 """
 
 import os
@@ -38,8 +40,9 @@ def media_files(media_root):
 
 def referenced_files():
     """The names (relative to MEDIA_ROOT) of the files rows point at: every file field of
-    every model (lead images, expert photos and thumbnails), the renditions a brief lists,
-    and the lead images its revisions name, which restoring one of them brings back."""
+    every model (lead images, share cards, expert photos and thumbnails), the renditions a
+    brief lists, and the lead images its revisions name, which restoring one of them brings
+    back."""
     names = set()
     for model in apps.get_models():
         fields = [

@@ -214,6 +214,9 @@ class Brief(models.Model):
     lead_image_caption = models.CharField("caption", max_length=300, blank=True)
     lead_image_credit = models.CharField("credit", max_length=200, blank=True)
     lead_image_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # The 1200 × 630 picture link previews show for a brief without a lead image, drawn by the
+    # worker after a save (briefs.share_card): "share/<pk>-<hash of what it shows>.png".
+    share_card = models.ImageField(blank=True, editable=False)
     latest_developments = models.TextField(
         help_text="The news the brief reacts to. Markdown: a blank line starts a paragraph."
     )
@@ -662,6 +665,31 @@ class EditingSession(models.Model):
         if timezone.now() - self.opened_at < timedelta(minutes=1):
             return "just now"
         return f"{timesince(self.opened_at)} ago"
+
+
+class UnsavedEdit(models.Model):
+    """What a person typed in a brief's form and has not saved, sent by the form every few
+    seconds (briefs/static/briefs/autosave.js), so that a crash or a closed tab loses nothing:
+    reopening the form offers it back. Not a revision: it is no one's but theirs, and their
+    next save of the form removes it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # A brief's form, or (None) the form of a new brief: one of those per person.
+    brief = models.ForeignKey(Brief, null=True, on_delete=models.CASCADE, related_name="+")
+    # The form's fields as it would have sent them: [name, value, label shown] in order.
+    fields = models.JSONField()
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "brief"], name="one_unsaved_edit_per_brief"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(brief=None), name="one_unsaved_new_brief"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}'s unsaved edit of {self.brief or 'a new brief'}"
 
 
 class ContentVersion(models.Model):

@@ -1,8 +1,9 @@
 """The worker's tasks for briefs (Celery): the lead image's renditions, made once the save
-that brought the image has committed, and a sweep for those whose message was lost.
+that brought the image has committed, the share card, drawn once a save that changed what it
+shows has committed (briefs.share_card), and sweeps for those whose message was lost.
 
-Both take ids and re-read the database: a duplicate or late message finds the renditions
-made, or the image changed, and does nothing.
+They take ids and re-read the database: a duplicate or late message finds the renditions or
+the card made, or the brief changed, and does nothing.
 """
 
 from datetime import timedelta
@@ -10,7 +11,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from .models import Brief
+from . import share_card
+from .models import Brief, TaggedBrief
 
 # The sweep leaves alone a brief saved this recently: its own message is still on its way.
 SWEEP_AFTER = timedelta(minutes=5)
@@ -40,3 +42,37 @@ def briefs_without_renditions(saved_before):
         .values_list("pk", "lead_image", "lead_image_renditions__source")
     )
     return [pk for pk, image, source in rows.iterator() if source != image][:SWEEP_BATCH]
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def make_share_card(brief_id):
+    share_card.make_share_card(brief_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def make_missing_share_cards():
+    """Ask again for the cards of briefs without a lead image whose card does not show what
+    they say: the message was lost, an issue or format was renamed (which saves no brief), or
+    the drawing changed (share_card.DESIGN)."""
+    for brief_id in briefs_without_current_cards(saved_before=timezone.now() - SWEEP_AFTER):
+        make_share_card.delay(brief_id)
+
+
+def briefs_without_current_cards(saved_before):
+    briefs = (
+        Brief.objects.filter(lead_image="", updated_at__lt=saved_before)
+        .select_related("format")
+        .only("title", "format__name", "publish_at", "share_card", "lead_image", "updated_at")
+        .order_by("updated_at")
+    )
+    issues = {}
+    for brief_id, name in TaggedBrief.objects.values_list("content_object_id", "tag__name"):
+        issues.setdefault(brief_id, []).append(name)
+    stale = []
+    for brief in briefs.iterator():
+        text = share_card.card_text(brief, issues.get(brief.pk, []))
+        if brief.share_card.name != share_card.card_name(brief.pk, text):
+            stale.append(brief.pk)
+            if len(stale) == SWEEP_BATCH:
+                break
+    return stale

@@ -407,6 +407,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefs.tasks.make_missing_renditions",
         "schedule": 5 * 60,
     },
+    # Share cards whose message was lost, or that an issue or format renamed left out of date.
+    "make-missing-share-cards": {
+        "task": "briefs.tasks.make_missing_share_cards",
+        "schedule": 5 * 60,
+    },
     # Mail whose message never reached the worker, retries that are due, and the daily digest
     # once its time has come (subscriptions.tasks).
     "sweep-mail": {"task": "subscriptions.tasks.sweep", "schedule": 10},

@@ -27,6 +27,7 @@ from ..editorial.workflow import ChangeRefused, check_move, statuses_for
 from ..models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink
 from ..public.previews import duration_label, link_durations
 from .actions import KNOWN_MOVES, PUBLISH, SCHEDULE, STATUS_OF_MOVE, buttons_for, outcome
+from .autosave import autosave_urls, forget, offered
 from .calendar import calendar_urls
 from .issue_choice import IssuesField
 from .previews import preview_urls
@@ -345,6 +346,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["briefs/admin.css"]}
+        js = ["briefs/autosave.js"]
 
     @admin.display(description="State")
     def publication_state(self, brief):
@@ -365,7 +367,8 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
     def get_urls(self):
         # Ours first: the admin's "<object_id>/" pattern would take their paths.
         return (
-            text_import_urls(self)
+            autosave_urls(self)
+            + text_import_urls(self)
             + calendar_urls(self)
             + preview_urls(self)
             + revision_urls(self)
@@ -398,6 +401,15 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
         )
         context["brief_buttons"] = buttons_for(request.user, obj or Brief()) if may_save else []
+        if may_save:
+            context["autosave_url"] = (
+                reverse("admin:briefs_brief_autosave", args=[obj.pk])
+                if obj
+                else reverse("admin:briefs_brief_add_autosave")
+            )
+            # Offered when the form is opened, not shown again over a refused save's form.
+            if request.method == "GET":
+                context["unsaved_edit"] = offered(request.user, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -511,6 +523,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             form.instance.submission_key = form.cleaned_data.get("add_form_key")
         comment = form.cleaned_data["workflow_comment"]
         changes.save_form(request.user, form, formsets, comment=comment)
+        forget(request.user, form.instance if change else None)
 
     def delete_model(self, request, obj):
         changes.delete(obj, request.user)

@@ -76,7 +76,7 @@ def buttons_for(user, brief):
         republish = source in (State.EXPIRED, State.WITHDRAWN)
         buttons.append(Button(PUBLISH, "Publish again now" if republish else "Publish now"))
     if allowed(SCHEDULE):
-        label = {State.SCHEDULED: "Reschedule", State.PUBLISHED: "Take down until"}
+        label = {State.SCHEDULED: "Reschedule", State.PUBLISHED: "Take down until a later time"}
         buttons.append(Button(SCHEDULE, label.get(source, "Schedule")))
     if source != NEW and allowed(TO_DRAFT):
         if source == State.REVIEW:

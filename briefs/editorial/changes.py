@@ -8,9 +8,11 @@ calendar, document and text imports, restoring a revision, deleting) runs inside
 - a Revision of each brief it changed (briefs.editorial.revisions),
 - one update of the search index, for all the briefs it changed,
 - one new content version, when what the public may see could have changed
-  (briefs.public.freshness), and
+  (briefs.public.freshness),
 - the publication events of what changed in public (events.outbox): mail, purges and webhooks
-  act on them after commit, through the worker, so none of them can fail the change.
+  act on them after commit, through the worker, so none of them can fail the change, and
+- a new share card for each brief without a lead image whose card no longer shows what it
+  says, drawn by the worker after commit (briefs.share_card).
 
 Rows saved while an operation runs still send Django's signals; briefs.signals hands them to
 the operation instead of acting on each row. Rows saved outside one (a factory in a test, the
@@ -25,12 +27,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from common.images import after_commit
 from common.ordering import renumber
 from common.publication import State
 from events import outbox
 from events.models import Kind
 from experts.models import Expert, ExpertQuote
 
+from .. import share_card, tasks
 from ..models import Brief, BriefSection, Format, RelatedLink, Revision, person_name
 from ..public import edge, freshness, search
 from . import revisions, workflow
@@ -130,6 +134,9 @@ class Operation:
             if (before and before.state in ON_THE_SITE) or brief.state in ON_THE_SITE:
                 public_changed = True
             self.raise_events(brief, before, revision, now)
+            if share_card.needs_drawing(brief):
+                # Drawn by the worker once this commits, as the lead image's renditions are.
+                after_commit(tasks.make_share_card, brief_id)
         if self.changed:
             search.reindex(sorted(self.changed))
         if public_changed:

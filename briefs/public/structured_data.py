@@ -62,4 +62,7 @@ def news_article(brief, request):
     }
     if brief.lead_picture:
         data["image"] = [request.build_absolute_uri(brief.lead_picture["largest"])]
+    elif not brief.lead_image and brief.share_card:
+        # Its share card (briefs.share_card), once the worker has drawn it.
+        data["image"] = [request.build_absolute_uri(brief.share_card.url)]
     return data

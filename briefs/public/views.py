@@ -133,11 +133,15 @@ class BriefDetailView(PageMetaMixin, DetailView):
     def get_page_meta(self):
         brief = self.object
         picture = brief.lead_picture
+        # Without a lead image, the share card the worker drew (briefs.share_card), if any.
+        image = (
+            picture["largest"] if picture else (brief.share_card.url if brief.share_card else "")
+        )
         return {
             "title": brief.title,
             "description": brief_description(brief),
             "type": "article",
-            "image": self.request.build_absolute_uri(picture["largest"]) if picture else "",
+            "image": self.request.build_absolute_uri(image) if image else "",
         }
 
 

@@ -64,7 +64,7 @@ def test_an_editor_reviewing_a_brief_can_publish_schedule_or_send_it_back(editor
 def test_a_public_brief_offers_to_unpublish_withdraw_or_take_down_until_later(editor_client):
     brief = BriefFactory(publish_at=NOW - timedelta(days=1))
     assert labels(editor_client.get(change_url(brief))).startswith(
-        "Save changes Take down until Unpublish to draft Withdraw"
+        "Save changes Take down until a later time Unpublish to draft Withdraw"
     )
 
 
