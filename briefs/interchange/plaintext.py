@@ -765,8 +765,7 @@ def prepare_import(parsed, *, publish=False):
             [
                 f"\u201c{brief.title}\u201d ({brief.slug}) is already "
                 f"{brief.state.label.lower()}; importing this text would turn it back into a "
-                "draft. Change it in the admin instead, or have an editor import the text "
-                "with --publish."
+                "draft. Change it in its form in the admin instead."
             ]
         )
     document["slug"] = brief.slug

@@ -706,9 +706,11 @@ def test_analyst_cannot_overwrite_a_brief_in_review_from_text(analyst_client, kn
 
     page = analyst_client.post(IMPORT_URL, {"text": pasted, "create": "Create draft"})
 
-    assert "is already in review; importing this text would turn it back into a draft" in (
-        visible_text(page)
-    )
+    message = visible_text(page)
+    assert "is already in review; importing this text would turn it back into a draft" in message
+    assert "Change it in its form in the admin instead." in message
+    # A page speaks of what is on it, not of a command's flags.
+    assert "--" not in message
     assert Brief.objects.get().status == Brief.Status.REVIEW
 
 
