@@ -12,7 +12,7 @@ from django.views.generic import DetailView, ListView
 
 from common.http import private_page
 
-from ..models import Brief, PreviewLink, local_time_label
+from ..models import LISTED_FIELDS, Brief, PreviewLink, local_time_label
 from .edge import brief_page_keys
 from .filters import MAX_ISSUES, FilterLimitMixin, filter_value, filter_values
 from .listings import (
@@ -39,14 +39,30 @@ class PageMetaMixin:
 
 
 class HomeView(PageMetaMixin, ListView):
+    """The front page: the newest public brief as the lead, larger, then the next ones as
+    cards. All are read in one query (and one for their issues); the lead is the first row."""
+
     template_name = "briefs/home.html"
     context_object_name = "briefs"
+    latest_count = 10  # the lead and the cards after it
 
     def get_queryset(self):
-        return Brief.objects.published().for_listing().newest_first()[:10]
+        # One column more than a card reads: the lead shows its image with its alt text.
+        return (
+            Brief.objects.published()
+            .for_listing()
+            .only(*LISTED_FIELDS, "lead_image_alt")
+            .newest_first()[: self.latest_count]
+        )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(issues=public_issues(), **kwargs)
+        latest = list(self.object_list)
+        return super().get_context_data(
+            lead=latest[0] if latest else None,
+            object_list=latest[1:],
+            issues=public_issues(),
+            **kwargs,
+        )
 
 
 def issue_filter_url(list_url, issues):
