@@ -132,9 +132,7 @@ def test_analyst_cannot_publish_by_a_crafted_post(analyst_client):
 
 def test_analyst_cannot_schedule_a_draft_by_a_crafted_post(analyst_client):
     brief = BriefFactory(status=Brief.Status.DRAFT, publish_at=None)
-    response = submit(
-        analyst_client, change_url(brief), publish_at="2030-01-01T09:00"
-    )
+    response = submit(analyst_client, change_url(brief), publish_at="2030-01-01T09:00")
     assert response.status_code == 302
     brief.refresh_from_db()
     assert brief.publish_at is None and brief.status == "draft"
