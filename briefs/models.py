@@ -288,14 +288,18 @@ class Brief(models.Model):
     def __str__(self):
         return self.title
 
+    def render_text(self):
+        """The text as saved, and its HTML: on save, and for the live preview of a form."""
+        self.summary = normalize_newlines(self.summary)
+        self.latest_developments = normalize_newlines(self.latest_developments)
+        self.latest_developments_html = render_markdown(self.latest_developments)
+
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.title, fallback="brief")
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
-        self.summary = normalize_newlines(self.summary)
-        self.latest_developments = normalize_newlines(self.latest_developments)
-        self.latest_developments_html = render_markdown(self.latest_developments)
+        self.render_text()
         if not self._has_renditions():
             # Those of another image (or none): pages show the image once its own are made.
             self.lead_image_renditions = {}
@@ -428,9 +432,12 @@ class BriefSection(AuthorOrdered):
     def __str__(self):
         return self.heading
 
-    def save(self, *args, **kwargs):
+    def render_text(self):
         self.body = normalize_newlines(self.body)
         self.body_html = render_markdown(self.body)
+
+    def save(self, *args, **kwargs):
+        self.render_text()
         super().save(*args, **kwargs)
 
 

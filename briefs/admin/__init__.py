@@ -26,10 +26,19 @@ from ..editorial.roles import can_publish, may_edit
 from ..editorial.workflow import ChangeRefused, check_move, statuses_for
 from ..models import Brief, BriefSection, EditingSession, Format, Issue, RelatedLink
 from ..public.previews import duration_label, link_durations
-from .actions import KNOWN_MOVES, PUBLISH, SCHEDULE, STATUS_OF_MOVE, buttons_for, outcome
+from .actions import (
+    KNOWN_MOVES,
+    PUBLISH,
+    SCHEDULE,
+    STATUS_OF_MOVE,
+    buttons_for,
+    local_time,
+    outcome,
+)
 from .autosave import autosave_urls, forget, offered
 from .calendar import calendar_urls
 from .issue_choice import IssuesField
+from .live_preview import live_preview_urls
 from .previews import preview_urls
 from .revisions import revision_urls
 from .text_import import text_import_urls
@@ -346,13 +355,19 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["briefs/admin.css"]}
-        js = ["briefs/autosave.js"]
+        js = ["briefs/autosave.js", "briefs/live_preview.js"]
 
     @admin.display(description="State")
     def publication_state(self, brief):
         if brief.pk is None:
             return "New: not saved yet"
-        return format_html('<span class="brief-state {}">{}</span>', brief.state, brief.state_label)
+        proposed = ""
+        if brief.state in (State.DRAFT, State.REVIEW) and brief.publish_at:
+            # An imported text's date line, kept for the editor who publishes it.
+            proposed = f" · proposed publication date {local_time(brief.publish_at)}"
+        return format_html(
+            '<span class="brief-state {}">{}</span>{}', brief.state, brief.state_label, proposed
+        )
 
     @admin.display(description="State", ordering="status")
     def state_display(self, brief):
@@ -368,6 +383,7 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
         # Ours first: the admin's "<object_id>/" pattern would take their paths.
         return (
             autosave_urls(self)
+            + live_preview_urls(self)
             + text_import_urls(self)
             + calendar_urls(self)
             + preview_urls(self)
@@ -406,6 +422,13 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
                 reverse("admin:briefs_brief_autosave", args=[obj.pk])
                 if obj
                 else reverse("admin:briefs_brief_add_autosave")
+            )
+            context["may_create_issues"] = request.user.has_perm("briefs.add_issue")
+        if obj is None or self.has_view_or_change_permission(request, obj):
+            context["live_preview_url"] = (
+                reverse("admin:briefs_brief_live_preview", args=[obj.pk])
+                if obj
+                else reverse("admin:briefs_brief_add_live_preview")
             )
             # Offered when the form is opened, not shown again over a refused save's form.
             if request.method == "GET":
