@@ -37,7 +37,7 @@ from .actions import (
 )
 from .autosave import autosave_urls, forget, offered
 from .calendar import calendar_urls
-from .issue_choice import IssuesField
+from .choices import ExpertQuoteForm, IssuesField
 from .live_preview import live_preview_urls
 from .previews import preview_urls
 from .revisions import revision_urls
@@ -112,8 +112,8 @@ class BriefChildInline:
 
 class ExpertQuoteInline(BriefChildInline, admin.StackedInline):
     model = ExpertQuote
+    form = ExpertQuoteForm
     verbose_name_plural = "Expert Analysis"
-    autocomplete_fields = ["expert"]
     fields = ["expert", "expert_title", "text", "position"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 5})}}
 
@@ -390,6 +390,12 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
             + revision_urls(self)
             + super().get_urls()
         )
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ExpertQuoteInline):
+            kwargs["form_kwargs"] = {"may_add_experts": request.user.has_perm("experts.add_expert")}
+        return kwargs
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

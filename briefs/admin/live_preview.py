@@ -7,7 +7,7 @@ What does not read yet (a quote without its expert, a field in error) is left ou
 preview follows the typing.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -106,7 +106,7 @@ def rows_of(formset):
     """A formset's rows as they would be saved, in the order their positions give. A row
     without what it cannot be shown without (a quote's expert) is left out until it has it."""
     needed = [
-        field.attname
+        field.name
         for field in formset.model._meta.concrete_fields
         if field.is_relation and not field.null and field != formset.fk
     ]
@@ -117,12 +117,24 @@ def rows_of(formset):
         if form.instance.pk is None and not form.has_changed():
             continue
         row = form.instance
-        if any(getattr(row, name) is None for name in needed):
+        related = [related_or_none(row, name) for name in needed]
+        if None in related:
             continue
+        for other in related:
+            if other.pk is None and not getattr(other, "slug", "x"):
+                # A new expert, made when the brief is saved: linked to where it will be.
+                other.slug = slugify(other.name) or "new"
         if hasattr(row, "render_text"):
             row.render_text()
         rows.append((row.position or number + 1, number, row))
     return [row for *_, row in sorted(rows, key=lambda item: item[:2])]
+
+
+def related_or_none(row, name):
+    try:
+        return getattr(row, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def chosen_issues(form):

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from briefs.models import Brief, Issue
+from experts.models import Expert
 from tests.briefs.test_admin import ADD_URL, change_url, new_brief_fields, submit
 from tests.factories import BriefFactory, IssueFactory, UserFactory
 from tests.pages import visible_text
@@ -56,7 +57,7 @@ def test_someone_who_may_not_add_issues_is_told_and_loses_nothing(client):
     response = submit(client, change_url(brief), _move="save", issues=["Arctic"],
                       summary="Edited.")  # fmt: skip
     text = visible_text(response)
-    assert "There is no issue named “Arctic”, and you may not add issues" in text
+    assert "There is no issue named “Arctic”, and you may not add one" in text
     assert "Edited." in response.content.decode()
     assert not Issue.objects.filter(name="Arctic").exists()
 
@@ -73,3 +74,45 @@ def test_a_new_issue_name_typed_across_lines_is_kept_on_one(analyst_client):
         analyst_client, ADD_URL, _move="save", **new_brief_fields(issues=["Arctic\u2028 Shipping"])
     )
     assert [issue.name for issue in Brief.objects.get().issues.all()] == ["Arctic Shipping"]
+
+
+def test_a_quote_by_an_expert_not_yet_known_makes_the_expert_when_the_brief_is_saved(
+    analyst_client,
+):
+    fields = new_brief_fields(**{"quotes-0-expert": "Dana  Whitfield",
+                                 "quotes-0-expert_title": "Senior Fellow"})  # fmt: skip
+    response = submit(analyst_client, ADD_URL, _move="save", **fields)
+    assert response.status_code == 302
+    quote = Brief.objects.get().quotes.get()
+    assert (quote.expert.name, quote.expert.slug, quote.expert_title) == (
+        "Dana Whitfield", "dana-whitfield", "Senior Fellow",
+    )  # fmt: skip
+    # Typed again in another case, the expert is found, not made twice.
+    brief = Brief.objects.get()
+    submit(analyst_client, change_url(brief), _move="save", **{"quotes-0-expert": "dana whitfield"})
+    assert Expert.objects.filter(name__iexact="dana whitfield").count() == 1
+
+
+def test_a_new_expert_is_refused_to_someone_who_may_not_add_experts(client):
+    writer = UserFactory(group="Analysts")
+    writer.groups.get().permissions.remove(Permission.objects.get(codename="add_expert"))
+    client.force_login(writer)
+    response = submit(client, ADD_URL, _move="save",
+                      **new_brief_fields(**{"quotes-0-expert": "Dana Whitfield"}))  # fmt: skip
+    assert response.status_code == 200
+    assert "There is no expert named “Dana Whitfield”, and you may not add one" in visible_text(
+        response
+    )
+    assert '<option value="Dana Whitfield" selected>Dana Whitfield (new)</option>' in (
+        response.content.decode()
+    )
+    assert not Expert.objects.filter(name="Dana Whitfield").exists()
+
+
+def test_a_new_expert_typed_with_their_title_gets_it(analyst_client):
+    fields = new_brief_fields(**{"quotes-0-expert": "Dana Whitfield, Senior Fellow"})
+    submit(analyst_client, ADD_URL, _move="save", **fields)
+    quote = Brief.objects.get().quotes.get()
+    assert (quote.expert.name, quote.expert.title, quote.expert_title) == (
+        "Dana Whitfield", "Senior Fellow", "Senior Fellow",
+    )  # fmt: skip

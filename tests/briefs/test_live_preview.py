@@ -85,3 +85,10 @@ def test_the_form_offers_the_live_preview(editor_client):
     page = editor_client.get(change_url(brief)).content.decode()
     assert f'data-url="/admin/briefs/brief/{brief.pk}/live-preview/"' in page
     assert "briefs/live_preview.js" in page
+
+
+def test_a_quote_by_a_new_expert_shows_in_the_preview_before_the_expert_exists(analyst_client):
+    fields = new_brief_fields(**{"quotes-0-expert": "Dana Whitfield"})
+    text = visible_text(preview(analyst_client, ADD_URL, **fields))
+    assert "A considered view." in text and "Dana Whitfield" in text
+    assert not Brief.objects.exists()
