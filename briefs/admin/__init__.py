@@ -354,8 +354,14 @@ class BriefAdmin(RemoveFilesOfFailedSaves, admin.ModelAdmin):
     save_on_top = True
 
     class Media:
-        css = {"all": ["briefs/admin.css"]}
-        js = ["briefs/autosave.js", "briefs/live_preview.js"]
+        css = {"all": ["briefs/admin.css", "briefs/writing.css"]}
+        js = [
+            "briefs/autosave.js",
+            "briefs/live_preview.js",
+            "briefs/markdown_paste.js",
+            "briefs/writing.js",
+            "briefs/inline_order.js",
+        ]
 
     @admin.display(description="State")
     def publication_state(self, brief):

@@ -41,6 +41,10 @@ class Counted:
         """An autocomplete: open it, and type what to take (new or found), ending with Enter:
         one entry, as a field filled is one."""
         self.click(field.locator(".select2-selection"))
+        # Typed once the search box has opened, as a person sees it before typing.
+        self.page.wait_for_function(
+            "document.activeElement.classList.contains('select2-search__field')"
+        )
         self.type(f"{text}\n")
 
 
