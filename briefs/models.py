@@ -288,12 +288,6 @@ class Brief(models.Model):
     def __str__(self):
         return self.title
 
-    def render_text(self):
-        """The text as saved, and its HTML: on save, and for the live preview of a form."""
-        self.summary = normalize_newlines(self.summary)
-        self.latest_developments = normalize_newlines(self.latest_developments)
-        self.latest_developments_html = render_markdown(self.latest_developments)
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.title, fallback="brief")
@@ -316,6 +310,12 @@ class Brief(models.Model):
 
     def get_absolute_url(self):
         return slug_url("briefs:detail", self.slug)
+
+    def render_text(self):
+        """The text as saved, and its HTML: on save, and for the live preview of a form."""
+        self.summary = normalize_newlines(self.summary)
+        self.latest_developments = normalize_newlines(self.latest_developments)
+        self.latest_developments_html = render_markdown(self.latest_developments)
 
     def clean(self):
         if self.lead_image and not self.lead_image_alt.strip():
@@ -432,13 +432,13 @@ class BriefSection(AuthorOrdered):
     def __str__(self):
         return self.heading
 
-    def render_text(self):
-        self.body = normalize_newlines(self.body)
-        self.body_html = render_markdown(self.body)
-
     def save(self, *args, **kwargs):
         self.render_text()
         super().save(*args, **kwargs)
+
+    def render_text(self):
+        self.body = normalize_newlines(self.body)
+        self.body_html = render_markdown(self.body)
 
 
 class RelatedLinkQuerySet(models.QuerySet):

@@ -136,13 +136,13 @@ class ExpertQuote(AuthorOrdered):
     def __str__(self):
         return f"{self.expert}: {self.text[:60]}"
 
+    def save(self, *args, **kwargs):
+        self.render_text()
+        super().save(*args, **kwargs)
+
     def render_text(self):
         """The quote as saved, and its HTML: on save, and for the live preview of a form."""
         if not self.expert_title:
             self.expert_title = self.expert.title
         self.text = normalize_newlines(self.text)
         self.text_html = render_markdown(self.text)
-
-    def save(self, *args, **kwargs):
-        self.render_text()
-        super().save(*args, **kwargs)
