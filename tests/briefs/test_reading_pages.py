@@ -393,4 +393,7 @@ def test_a_brief_can_be_shared_by_plain_links(client):
         f"https://x.com/intent/post?text=Oil%20%26%20Ships&url={address}",
         f"https://www.linkedin.com/sharing/share-offsite/?url={address}",
     ]
-    assert "Share Email X LinkedIn" in visible_text(page)
+    assert "Share Email X LinkedIn Link to copy" in visible_text(page)
+    # The link to copy: the address in a field, selected and copied without a script.
+    [field] = [i for i in elements(page, "input") if i.get("id") == "share-address"]
+    assert field["value"] == "http://testserver/briefs/oil-ships/" and "readonly" in field
