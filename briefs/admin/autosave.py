@@ -11,44 +11,22 @@ Reopening the form offers the unsaved edit back when it is newer than the brief'
 a save of the form removes it (BriefAdmin.save_related).
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.utils import timezone
 
-from ..models import Brief, EditingSession, UnsavedEdit
+from ..models import EditingSession, UnsavedEdit
+from .form_endpoints import form_endpoint_urls
 
 # Sent by the form and meaningless to restore: the CSRF token and the new form's one-time key.
 NOT_KEPT = {"csrfmiddlewaretoken", "add_form_key", "_move"}
 
 
 def autosave_urls(model_admin):
-    def for_brief(request, brief_id):
-        return autosave(model_admin, request, brief_id)
-
-    def for_new_brief(request):
-        return autosave(model_admin, request, None)
-
-    wrap = model_admin.admin_site.admin_view
-    return [
-        path("<int:brief_id>/autosave/", wrap(for_brief), name="briefs_brief_autosave"),
-        path("add/autosave/", wrap(for_new_brief), name="briefs_brief_add_autosave"),
-    ]
+    return form_endpoint_urls(model_admin, "autosave", autosave)
 
 
-def autosave(model_admin, request, brief_id):
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
-    brief = get_object_or_404(Brief, pk=brief_id) if brief_id else None
-    allowed = (
-        model_admin.has_change_permission(request, brief)
-        if brief
-        else model_admin.has_add_permission(request)
-    )
-    if not allowed:
-        raise PermissionDenied
+def autosave(request, brief):
     mine = UnsavedEdit.objects.filter(user=request.user, brief=brief)
     if "closed" in request.POST:
         if brief is not None:

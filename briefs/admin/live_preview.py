@@ -7,14 +7,12 @@ What does not read yet (a quote without its expert, a field in error) is left ou
 preview follows the typing.
 """
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils.text import slugify
 
 from ..models import Brief, Issue
 from ..public.views import BriefDetailView, BriefPreviewView
+from .form_endpoints import form_endpoint_urls
 
 # The form's marker of the revision it was opened at: a preview saves nothing, so checking it
 # (under a row lock) would only cost.
@@ -52,31 +50,11 @@ class LivePreviewView(BriefPreviewView):
 
 
 def live_preview_urls(model_admin):
-    def for_brief(request, brief_id):
-        return live_preview(model_admin, request, get_object_or_404(Brief, pk=brief_id))
+    def live_preview(request, brief):
+        view = LivePreviewView.as_view(unsaved=unsaved_brief(model_admin, request, brief))
+        return view(request)
 
-    def for_new_brief(request):
-        return live_preview(model_admin, request, None)
-
-    wrap = model_admin.admin_site.admin_view
-    return [
-        path("<int:brief_id>/live-preview/", wrap(for_brief), name="briefs_brief_live_preview"),
-        path("add/live-preview/", wrap(for_new_brief), name="briefs_brief_add_live_preview"),
-    ]
-
-
-def live_preview(model_admin, request, brief):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    allowed = (
-        model_admin.has_view_or_change_permission(request, brief)
-        if brief
-        else model_admin.has_add_permission(request)
-    )
-    if not allowed:
-        raise PermissionDenied
-    view = LivePreviewView.as_view(unsaved=unsaved_brief(model_admin, request, brief))
-    return view(request)
+    return form_endpoint_urls(model_admin, "live-preview", live_preview, for_readers=True)
 
 
 def unsaved_brief(model_admin, request, brief):
