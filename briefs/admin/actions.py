@@ -67,7 +67,6 @@ def buttons_for(user, brief):
         return step is not None and (editor or not step.editors_only)
 
     in_draft = source in (NEW, State.DRAFT)
-    # The move most people want next is marked as the default.
     usual = PUBLISH if editor and source == State.REVIEW else SUBMIT
     buttons = [Button(SAVE, "Save draft" if in_draft else "Save changes")]
     if allowed(SUBMIT):
@@ -86,8 +85,7 @@ def buttons_for(user, brief):
         buttons.append(Button(TO_DRAFT, label))
     if allowed(WITHDRAW):
         buttons.append(Button(WITHDRAW, "Withdraw", "danger"))
-    buttons = [Button(b.move, b.label, "default" if b.move == usual else b.kind) for b in buttons]
-    return buttons
+    return [Button(b.move, b.label, "default" if b.move == usual else b.kind) for b in buttons]
 
 
 def local_time(moment):
