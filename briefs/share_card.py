@@ -77,11 +77,11 @@ class CardText:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def card_text(brief, issue_names=None):
+def card_text(brief):
     """What `brief`'s card shows: its date is the day of its publish_at in the site's time
-    zone (none for a brief without one)."""
-    if issue_names is None:
-        issue_names = brief.issues.values_list("name", flat=True)
+    zone (none for a brief without one). Its issues are read through brief.issues.all(), so a
+    caller that prefetched them reads no more."""
+    issue_names = [issue.name for issue in brief.issues.all()]
     date = ""
     if brief.publish_at:
         # The same words whatever language the request that saved the brief was in.

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import share_card
-from .models import Brief, TaggedBrief
+from .models import Brief
 
 # The sweep leaves alone a brief saved this recently: its own message is still on its way.
 SWEEP_AFTER = timedelta(minutes=5)
@@ -62,16 +62,14 @@ def briefs_without_current_cards(saved_before):
     briefs = (
         Brief.objects.filter(lead_image="", updated_at__lt=saved_before)
         .select_related("format")
+        .prefetch_related("issues")
         .only("title", "format__name", "publish_at", "share_card", "lead_image", "updated_at")
         .order_by("updated_at")
     )
-    issues = {}
-    for brief_id, name in TaggedBrief.objects.values_list("content_object_id", "tag__name"):
-        issues.setdefault(brief_id, []).append(name)
     stale = []
-    for brief in briefs.iterator():
-        text = share_card.card_text(brief, issues.get(brief.pk, []))
-        if brief.share_card.name != share_card.card_name(brief.pk, text):
+    # In chunks, each with its issues read in one query: never every brief's issues at once.
+    for brief in briefs.iterator(chunk_size=500):
+        if brief.share_card.name != share_card.card_name(brief.pk, share_card.card_text(brief)):
             stale.append(brief.pk)
             if len(stale) == SWEEP_BATCH:
                 break

@@ -25,7 +25,6 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.timesince import timesince, timeuntil
 
 from common.publication import State
@@ -33,6 +32,7 @@ from events.models import HandlerRun
 
 from ..editorial.roles import can_publish
 from ..models import Brief, Revision, Transition, person_name
+from .actions import local_time
 
 # Rows a module lists; the rest are a click away.
 LIMIT = 10
@@ -236,11 +236,6 @@ def delivery_problems(user):
 
 
 # Times, as the dashboard says them
-
-
-def local_time(moment):
-    """In the site's time zone, with the day and the zone: "Thu, Dec 3, 2026, 2:03 p.m. EST"."""
-    return date_format(timezone.localtime(moment), "D, M j, Y, P T")
 
 
 def ago(moment):

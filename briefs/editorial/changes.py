@@ -109,7 +109,8 @@ class Operation:
     def finish(self):
         now = timezone.now()
         ids = sorted(self.changed - set(self.gone))
-        briefs = Brief.objects.in_bulk(ids)
+        # With what each brief's share card shows (share_card.needs_drawing), read for all.
+        briefs = Brief.objects.select_related("format").prefetch_related("issues").in_bulk(ids)
         public_changed = self.other_content_changed or any(
             before.state in ON_THE_SITE for before in self.gone.values()
         )
