@@ -5,8 +5,10 @@ tests with the reason on a developer's machine, and fails them on CI (CI=true), 
 `.ci/run` installs every part.
 """
 
+import contextlib
 import os
 import shutil
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -89,19 +91,67 @@ def axe_script():
     return AXE_SCRIPT
 
 
+class RequestsAnswered:
+    """The live server's application, counting the requests it is answering: the test's
+    database is emptied only once none is (a page's background request, such as the brief
+    form's autosave, may still be at work when the test ends, on the same connection)."""
+
+    def __init__(self, app):
+        self.app, self.active, self.changed = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.active += 1
+        try:
+            return _Answered(self.app(environ, start_response), self._done)
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self):
+        with self.changed:
+            self.active -= 1
+            self.changed.notify_all()
+
+    def wait(self):
+        with self.changed:
+            self.changed.wait_for(lambda: self.active == 0, timeout=DEFAULT_TIMEOUT_MS / 1000)
+
+
+class _Answered:
+    """A response whose end (the server closing it, after the last byte) is told."""
+
+    def __init__(self, response, done):
+        self.response, self.done = response, done
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            self.done()
+
+
 @pytest.fixture
 def site(live_server, transactional_db, settings):
     """The live server on a database its thread can see, with the editorial groups.
 
     transactional_db flushes the tables after each test, and the flush's post_migrate
     signal makes the groups again; ensure_editorial_groups() covers a database where it
-    did not run.
+    did not run. The flush waits for the requests the server is still answering.
     """
+    server = live_server.thread.httpd
+    if not isinstance(server.get_app(), RequestsAnswered):
+        server.set_app(RequestsAnswered(server.get_app()))
     if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
         ensure_editorial_groups()
     # Absolute links (a shared preview's, the canonical ones) then lead to the live server.
     settings.SITE_URL = live_server.url
-    return live_server
+    yield live_server
+    server.get_app().wait()
 
 
 def _route(route):
@@ -129,7 +179,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def new_context(request, browser, site, tmp_path):
+def new_context(request, browser, site, tmp_path, sync_api):
     """Makes browser contexts (each a separate visitor with its own cookies) for the live
     server, in the site's time zone, that reach nothing but loopback addresses.
 
@@ -163,5 +213,10 @@ def new_context(request, browser, site, tmp_path):
             (tmp_path / f"page-{number}.html").write_text(page.content(), encoding="utf-8")
         print(f"Screenshots and HTML of the open pages: {tmp_path}")
         print("Failed requests, server errors and script errors:", *problems, sep="\n  ")
+    for context in contexts:
+        # No background request (the brief form's autosave, heartbeat, "closed" on leaving)
+        # starts once the test is over.
+        with contextlib.suppress(sync_api.Error):  # a context the test closed itself
+            context.route("**/autosave/", lambda route: route.abort())
     for context in contexts:
         context.close()
