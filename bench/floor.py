@@ -4,8 +4,10 @@
 same run on the same server: it renders the real listing template (briefs/brief_list.html) with
 twenty brief cards, pagination and the issue index, all made of fake in-memory objects. What a
 page costs above this floor is its database work and the Python around it; the floor itself is
-Django, the template and the server. The view is wired in briefs_site/urls.py only when
-BRIEFS_BENCHMARK_FLOOR=1 is set, which only the benchmark does; otherwise it cannot be reached.
+Django, the template and the server. Its cards are kept as a list page's are
+(briefs.public.cards), under a content version of its own that never changes. The view is wired
+in briefs_site/urls.py only when BRIEFS_BENCHMARK_FLOOR=1 is set, which only the benchmark does;
+otherwise it cannot be reached.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,8 @@ from types import SimpleNamespace
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from briefs.public.cards import CARD, kept_fragments, render_briefs
+from briefs.public.freshness import as_version
 from briefs.public.structured_data import default_meta
 
 # As the generated archive: about 94,000 public briefs, 40 issues, 2 to 5 issues a brief.
@@ -21,6 +25,8 @@ PUBLIC_BRIEFS = 94_000
 ISSUE_COUNT = 40
 ISSUES_PER_BRIEF = 3
 PAGE_SIZE = 20
+# (token, next scheduled change): the floor's content never changes.
+FLOOR_VERSION = ("bench-floor", None)
 
 SUMMARY = (
     "A summary of ordinary length: what happened, why it matters for policy, and what the "
@@ -36,6 +42,7 @@ def fake_issue(n):
 
 def fake_brief(n, issues, published):
     return SimpleNamespace(
+        pk=n,
         title=f"A brief title of ordinary length, number {n}",
         summary=SUMMARY,
         get_absolute_url=f"/briefs/brief-{n}/",
@@ -46,17 +53,26 @@ def fake_brief(n, issues, published):
     )
 
 
+def fake_briefs(numbers, issues):
+    newest = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    return [
+        fake_brief(n, issues[n % ISSUE_COUNT :][:ISSUES_PER_BRIEF], newest - timedelta(hours=n))
+        for n in numbers
+    ]
+
+
 def floor(request):
     issues = [fake_issue(n) for n in range(ISSUE_COUNT)]
-    newest = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    briefs = [
-        fake_brief(n, issues[n % ISSUE_COUNT :][:ISSUES_PER_BRIEF], newest - timedelta(hours=n))
-        for n in range(PAGE_SIZE)
-    ]
+    with as_version(FLOOR_VERSION):
+        cards = kept_fragments(
+            "floor-card",
+            range(PAGE_SIZE),
+            lambda numbers: render_briefs(CARD, fake_briefs(numbers, issues)),
+        )
     # Page 2 of the whole archive, so the pagination shows both its links.
     page = Paginator(range(PUBLIC_BRIEFS), PAGE_SIZE).page(2)
     context = {
-        "briefs": briefs,
+        "cards": cards,
         "page_obj": page,
         "paginator": page.paginator,
         "is_paginated": True,

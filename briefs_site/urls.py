@@ -6,7 +6,12 @@ from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from briefs.public.sitemaps import BriefSitemap, ExpertSitemap, IssueSitemap
+from briefs.public.sitemaps import (
+    BriefSitemap,
+    ExpertSitemap,
+    IssueSitemap,
+    kept_per_version,
+)
 from briefs_site import health, two_factor
 
 admin.site.site_header = f"{settings.SITE_NAME} authoring"
@@ -26,10 +31,11 @@ urlpatterns = [
     path("admin/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("admin/", admin.site.urls),
     # An index of the sections' pages: an archive's briefs outgrow one sitemap's 50,000 URLs.
-    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Each page made once per content version (briefs.public.sitemaps.kept_per_version).
+    path("sitemap.xml", kept_per_version(sitemaps.index), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "sitemap-<section>.xml",
-        sitemaps.sitemap,
+        kept_per_version(sitemaps.sitemap),
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -44,9 +44,9 @@ class LivePreviewView(BriefPreviewView):
             preview=self.get_preview(), structured_data=None, **kwargs
         )
 
-    def render_to_response(self, context, **kwargs):
-        # No surrogate keys: this page is for one person and no cache keeps it.
-        return super(BriefDetailView, self).render_to_response(context, **kwargs)
+    def surrogate_keys(self):
+        # None: this page is for one person and no cache keeps it.
+        return []
 
 
 def live_preview_urls(model_admin):

@@ -72,5 +72,5 @@ class ExpertBriefsFeed(LatestBriefsFeed):
     def description(self, expert):
         return f"The newest briefs quoting {expert.name}."
 
-    def briefs(self, expert):
-        return Brief.objects.published().filter(pk__in=newest_quoting(expert, FEED_LENGTH))
+    def item_ids(self, expert):
+        return newest_quoting(expert, FEED_LENGTH)

@@ -191,13 +191,16 @@ def remember(name, compute):
     return entry[2]
 
 
-def remember_each(names, compute):
+def remember_each(names, compute, in_process=None):
     """{name: value} for each of `names`, as remember() gives one: `compute(missing)` returns
     {name: value} for those of them not kept for the content as it stands, and only those are
-    computed (one query for a page's rows, say, instead of one per row)."""
+    computed (one query for a page's rows, say, instead of one per row). Many small entries
+    read together (rendered cards) bring their own `in_process` RecentEntries, so that they do
+    not push the lists' entries out of the shared one."""
+    in_process = in_process or _in_process
     token = content_token()
     keys = {entry_key(name): name for name in names}
-    kept = recall(list(keys), lambda entry: current(entry, token))
+    kept = recall(list(keys), lambda entry: current(entry, token), in_process)
     found = {keys[key]: entry[2] for key, entry in kept.items() if current(entry, token)}
     missing = [name for name in names if name not in found]
     if missing:
@@ -206,20 +209,21 @@ def remember_each(names, compute):
         entries = {entry_key(name): (token, until, value) for name, value in computed.items()}
         cache.set_many(entries, timeout=seconds_until(until))
         for key, entry in entries.items():
-            _in_process.keep(key, entry)
+            in_process.keep(key, entry)
         found.update(computed)
     return found
 
 
-def recall(keys, usable):
+def recall(keys, usable, in_process=None):
     """{key: entry} for those of `keys` kept: in this process if it read them lately and
     they are still `usable`, else in the shared cache (and then kept in this process too)."""
+    in_process = in_process or _in_process
     found = {
-        key: entry for key in keys if (entry := _in_process.get(key)) is not None and usable(entry)
+        key: entry for key in keys if (entry := in_process.get(key)) is not None and usable(entry)
     }
     missing = [key for key in keys if key not in found]
     for key, entry in (cache.get_many(missing) if missing else {}).items():
-        _in_process.keep(key, entry)
+        in_process.keep(key, entry)
         found[key] = entry
     return found
 
@@ -252,6 +256,15 @@ class RecentEntries:
 
 
 _in_process = RecentEntries(size=256)
+# Every RecentEntries made, for forget_in_process().
+_all_in_process = [_in_process]
+
+
+def recent_entries(size):
+    """A RecentEntries of its own, for remember_each(in_process=...)."""
+    entries = RecentEntries(size)
+    _all_in_process.append(entries)
+    return entries
 
 
 def keep_in_process(key, entry):
@@ -260,4 +273,5 @@ def keep_in_process(key, entry):
 
 def forget_in_process():
     """For tests, whose databases start afresh under tokens that may repeat."""
-    _in_process.clear()
+    for entries in _all_in_process:
+        entries.clear()

@@ -116,6 +116,27 @@ def newest_quoting(expert, count):
     )
 
 
+def newest_public_ids(count):
+    """The ids of the newest `count` public briefs, newest first."""
+    return remember(
+        f"newest:{count}",
+        lambda: list(Brief.objects.published().newest_first().values_list("pk", flat=True)[:count]),
+    )
+
+
+def newest_filed_under(issue, count):
+    """The ids of the newest `count` public briefs filed under `issue`, newest first."""
+    return remember(
+        f"newest-filed-under:{issue.pk}:{count}",
+        lambda: list(
+            Brief.objects.published()
+            .filed_under_all([issue])
+            .newest_first()
+            .values_list("pk", flat=True)[:count]
+        ),
+    )
+
+
 def newest_first_page(name, briefs, per_page, number):
     """How many briefs the newest-first list `name` of `briefs` holds, and the ids of those
     on page `number` (None past the end).

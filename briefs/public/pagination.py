@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 
-from ..models import Brief
+from .cards import cards
 from .listings import newest_first_page
 
 
@@ -34,9 +34,10 @@ class StrictPaginationMixin:
 
 
 class NewestFirstPaginator(Paginator):
-    """Pages of a newest-first list of public briefs, each read by the ids of its briefs and
-    no others, with the count and each page's ids worked out once per content version
-    (briefs.public.listings): no count, no offset, and no filter of the list's own per request."""
+    """Pages of a newest-first list of public briefs, each the ids of its briefs, with the
+    count and each page's ids worked out once per content version (briefs.public.listings):
+    no count, no offset, and no filter of the list's own per request. The page's cards are
+    read by those ids (briefs.public.cards)."""
 
     def __init__(self, briefs, per_page, list_name, number):
         super().__init__(briefs, per_page)
@@ -44,17 +45,20 @@ class NewestFirstPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        # Published() again: the ids are of this content version, and the rule costs nothing.
-        rows = Brief.objects.published().filter(pk__in=self.page_ids or []).for_listing()
-        return self._get_page(rows.newest_first(), number, self)
+        return self._get_page(self.page_ids or [], number, self)
 
 
 class NewestFirstPaginationMixin(StrictPaginationMixin):
     """For views listing public briefs newest first; `list_name()` names the list (the same
-    name for the same briefs)."""
+    name for the same briefs). The page's briefs are given as `cards`, their HTML."""
 
     def list_name(self):
         raise NotImplementedError
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return NewestFirstPaginator(queryset, per_page, self.list_name(), self.requested_page())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cards"] = cards(context["page_obj"].object_list)
+        return context

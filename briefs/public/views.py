@@ -3,20 +3,24 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from common.http import private_page
 
-from ..models import LISTED_FIELDS, Brief, PreviewLink, local_time_label
+from ..models import Brief, PreviewLink, local_time_label
+from .cards import cards, lead
 from .edge import brief_page_keys
 from .filters import MAX_ISSUES, FilterLimitMixin, filter_value, filter_values
+from .freshness import remember
 from .listings import (
     more_on,
+    newest_public_ids,
     public_issue,
     public_issues,
     public_issues_in_order,
@@ -38,28 +42,18 @@ class PageMetaMixin:
         return super().get_context_data(meta=meta, **kwargs)
 
 
-class HomeView(PageMetaMixin, ListView):
+class HomeView(PageMetaMixin, TemplateView):
     """The front page: the newest public brief as the lead, larger, then the next ones as
-    cards. All are read in one query (and one for their issues); the lead is the first row."""
+    cards (briefs.public.cards), read by the ids of the newest briefs."""
 
     template_name = "briefs/home.html"
-    context_object_name = "briefs"
     latest_count = 10  # the lead and the cards after it
 
-    def get_queryset(self):
-        # One column more than a card reads: the lead shows its image with its alt text.
-        return (
-            Brief.objects.published()
-            .for_listing()
-            .only(*LISTED_FIELDS, "lead_image_alt")
-            .newest_first()[: self.latest_count]
-        )
-
     def get_context_data(self, **kwargs):
-        latest = list(self.object_list)
+        latest = newest_public_ids(self.latest_count)
         return super().get_context_data(
-            lead=latest[0] if latest else None,
-            object_list=latest[1:],
+            lead=lead(latest[0]) if latest else None,
+            cards=cards(latest[1:]),
             issues=public_issues(),
             **kwargs,
         )
@@ -124,7 +118,39 @@ def more_on_heading(names):
 
 
 class BriefDetailView(PageMetaMixin, DetailView):
+    """A brief's page. What shows the brief (its head elements, the article, more on its
+    issues) is made once per content version and kept (briefs.public.freshness), as cards
+    are: a request renders the site's layout around it and reads no brief."""
+
     context_object_name = "brief"
+    template_name = "briefs/brief_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        parts = self.page_parts()
+        response = TemplateResponse(request, self.template_name, parts["context"])
+        if parts["surrogate_keys"]:
+            response["Surrogate-Key"] = " ".join(parts["surrogate_keys"])
+        return response
+
+    def page_parts(self):
+        return remember(f"brief-page:{self.request.build_absolute_uri()}", self.make_parts)
+
+    def make_parts(self):
+        """{context: what the layout shows, surrogate_keys: what the page shows}."""
+        self.object = brief = self.get_object()
+        context = self.get_context_data(object=brief)
+        return {
+            "context": {
+                "meta": context["meta"],
+                "preview": context.get("preview"),
+                "head": render_to_string("includes/_brief_page_head.html", context, self.request),
+                "article": render_to_string("includes/_brief_page.html", context, self.request),
+            },
+            "surrogate_keys": self.surrogate_keys(),
+        }
+
+    def surrogate_keys(self):
+        return brief_page_keys(self.object)
 
     def get_queryset(self):
         return Brief.objects.published().with_page_parts()
@@ -140,11 +166,6 @@ class BriefDetailView(PageMetaMixin, DetailView):
 
     def get_structured_data(self):
         return news_article(self.object, self.request)
-
-    def render_to_response(self, context, **kwargs):
-        response = super().render_to_response(context, **kwargs)
-        response["Surrogate-Key"] = " ".join(brief_page_keys(self.object))
-        return response
 
     def get_page_meta(self):
         brief = self.object
@@ -166,6 +187,10 @@ class BriefPreviewView(BriefDetailView):
     """A brief in any state, as its public page will show it, under a "Preview: not public"
     banner. Subclasses decide who may see which brief: staff in the admin
     (briefs.admin.previews) or the holder of a shared link (SharedPreviewView)."""
+
+    def page_parts(self):
+        # One person's page, and of a brief in any state: made afresh, never kept.
+        return self.make_parts()
 
     def get_queryset(self):
         return Brief.objects.with_page_parts()

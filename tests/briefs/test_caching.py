@@ -3,7 +3,9 @@ shows on the very next request everywhere, and a scheduled time is kept to the s
 
 Each test runs with the local-memory cache and with Redis (REDIS_URL's backend, the
 production setup); Redis at 127.0.0.1:6379 is a real part: missing, the Redis runs skip here
-and fail under CI.
+and fail under CI. And each runs with the page cache off, where what pages are made of is kept
+all the same (lists' ids and counts, rendered cards: briefs.public.listings, .cards), and must
+be as exact.
 """
 
 import os
@@ -14,7 +16,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from briefs.models import Brief
+from briefs.models import Brief, Issue
 from tests.briefs.test_admin import change_url, submit
 from tests.factories import BriefFactory, ExpertQuoteFactory
 from tests.pages import visible_text
@@ -32,10 +34,11 @@ def redis_is_running():
         return False
 
 
-@pytest.fixture(params=["local memory", "redis"])
+@pytest.fixture(params=["local memory", "redis", "page cache off"])
 def page_cache(request, settings):
-    """The page cache on, backed by each of the two backends the settings can choose."""
-    settings.BRIEFS_PAGE_CACHE = True
+    """The page cache on, backed by each of the two backends the settings can choose; or off,
+    with only what pages are made of kept."""
+    settings.BRIEFS_PAGE_CACHE = request.param != "page cache off"
     if request.param == "redis":
         if not redis_is_running():
             if os.environ.get("CI") == "true":
@@ -120,6 +123,28 @@ def test_a_change_to_a_quote_or_an_expert_shows_on_the_next_request(page_cache, 
     expert.title = "Chief Economist"
     expert.save()
     assert shows(client, "/experts/ada-reyes/", "Chief Economist")
+
+
+def test_a_renamed_issue_or_format_shows_on_every_card_at_once(page_cache, site, client):
+    lists = ["/", "/briefs/", "/issues/shipping/", "/briefs/?issue=shipping&issue=labor"]
+    warm(client, lists)
+    issue = Issue.objects.get(name="Labor")
+    issue.name = "Dock Labor"
+    issue.save()
+    site.format.name = "Field Note"
+    site.format.save()
+    for url in lists:
+        assert shows(client, url, "Dock Labor"), url
+        assert shows(client, url, "Field Note"), url
+
+
+def test_the_sitemap_follows_a_new_or_withdrawn_brief_at_once(page_cache, site, client):
+    warm(client, ["/sitemap.xml", "/sitemap-briefs.xml"])
+    new = BriefFactory(title="Fresh", publish_at=datetime(2026, 6, 1, 11, 0, tzinfo=UTC))
+    assert shows(client, "/sitemap-briefs.xml", new.get_absolute_url())
+    site.status = Brief.Status.WITHDRAWN
+    site.save()
+    assert not shows(client, "/sitemap-briefs.xml", site.get_absolute_url())
 
 
 def test_a_withdrawn_or_deleted_brief_is_gone_on_the_next_request(page_cache, site, client):

@@ -1,0 +1,65 @@
+"""Brief cards, rendered once per content version (briefs.public.freshness).
+
+A card shows what a save changes and nothing else: the brief's own fields, its format and its
+issues. So each card's HTML is kept under the content version, and a page of a list, which
+knows the ids of its briefs (briefs.public.listings), reads their cards by id without reading
+the briefs: only the cards not kept are rendered, from one query for their briefs. A page then
+costs what its layout costs, however many cards and issue tags it shows; the first request
+after a save renders the cards it shows again (about 0.2 ms each).
+"""
+
+from django.template.loader import get_template
+
+from ..models import LISTED_FIELDS, Brief
+from .freshness import recent_entries, remember_each
+
+CARD = "includes/_brief_card.html"
+# The front page's lead, larger than a card, and with its image's alt text.
+LEAD = "includes/_lead_brief.html"
+
+# A few hundred pages' worth: a busy archive's pages are read in every process.
+_cards_in_process = recent_entries(size=4000)
+
+
+def kept_fragments(kind, keys, render_missing):
+    """[HTML] of `kind` for each of `keys` in order: those kept for the content as it stands,
+    and `render_missing(keys)` ({key: HTML}) for the others. A key it leaves out is left out."""
+    names = {f"{kind}:{key}": key for key in keys}
+
+    def compute(missing):
+        rendered = render_missing([names[name] for name in missing])
+        return {f"{kind}:{key}": html for key, html in rendered.items()}
+
+    found = remember_each(list(names), compute, in_process=_cards_in_process)
+    return [found[name] for name in names if name in found]
+
+
+def render_briefs(template_name, briefs):
+    template = get_template(template_name)
+    return {brief.pk: template.render({"brief": brief}) for brief in briefs}
+
+
+def cards(ids):
+    """The cards of the public briefs with these ids, in the order of the ids."""
+
+    def render_missing(missing):
+        briefs = Brief.objects.published().filter(pk__in=missing).for_listing()
+        return render_briefs(CARD, briefs)
+
+    return kept_fragments(CARD, ids, render_missing)
+
+
+def lead(pk):
+    """The front page's lead for the public brief `pk`, or None."""
+
+    def render_missing(missing):
+        briefs = (
+            Brief.objects.published()
+            .filter(pk__in=missing)
+            .for_listing()
+            .only(*LISTED_FIELDS, "lead_image_alt")
+        )
+        return render_briefs(LEAD, briefs)
+
+    found = kept_fragments(LEAD, [pk], render_missing)
+    return found[0] if found else None
