@@ -10,10 +10,12 @@ cache off: every request renders its page and runs its queries) and cached (publ
 whole, briefs.public.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and
 the SQL queries of a request are counted in this process: the first request after a change
 ("cold", when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
-page. Two floors are measured first and last in each run: ours, a listing page rendered from
-fake objects with no database work (bench/floor.py), and the bare-Django floor of the peer
-harness (../shared/bench/peer, when it is beside the repository: a bare project rendering a
-listing of the same size with Django's usual middleware). Each page's throughput is given as a
+page; and the time of the first request after a save, in this process, over AFTER_SAVE_REPEATS
+saves (each a new content version, as any save makes). Two floors are measured first and last
+in each run: ours, a listing page rendered from fake objects with no database work
+(bench/floor.py), and the bare-Django floor of the peer harness (../shared/bench/peer, when it
+is beside the repository: a bare project rendering a listing of the same size with Django's
+usual middleware). Each page's throughput is given as a
 ratio to each floor of its own run, as this machine is noisy; the bare floor's is the one that
 counts.
 """
@@ -23,6 +25,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -38,6 +41,7 @@ WORKERS = 2
 # The brief's command. --timeout is raised from wrk's 2 s so that a slow page's requests are
 # measured instead of dropped as "timeouts" (which would make its p99 look better than it is).
 WRK = ["wrk", "-t2", "-c8", "-d10s", "--latency", "--timeout", "10s"]
+AFTER_SAVE_REPEATS = 20
 
 # The same environment for gunicorn and for this process's query counting.
 os.environ.update(
@@ -60,7 +64,7 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
@@ -73,6 +77,7 @@ from bench.serving import (  # noqa: E402
     wait_until_answering,
 )
 from briefs.models import Brief, Issue  # noqa: E402
+from briefs.public import freshness  # noqa: E402
 from experts.models import Expert  # noqa: E402
 
 TOP_ISSUE = "iran"
@@ -204,6 +209,34 @@ def queries_per_request(client, paths):
     return counts
 
 
+def first_request_after_a_save(client, paths):
+    """{path: (p50, p99) in ms}: the page cache off, a new content version (what every save
+    makes: briefs.public.freshness.bump, in its own transaction), then one request timed, over
+    AFTER_SAVE_REPEATS saves. The other pages' entries stay in the cache meanwhile, as they
+    would on a site: only the new version makes them stale."""
+    timings = {}
+    with override_settings(BRIEFS_PAGE_CACHE=False):
+        for path in paths:
+            count_queries(client, path)
+            elapsed = []
+            for _ in range(AFTER_SAVE_REPEATS):
+                with transaction.atomic():
+                    freshness.bump(schedule_changed=False)
+                started = time.perf_counter()
+                response = client.get(path)
+                elapsed.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            timings[path] = (percentile(elapsed, 50), percentile(elapsed, 99))
+            print(f"after a save {path}: p50 {timings[path][0]:.1f} ms", flush=True)
+    return timings
+
+
+def percentile(values, percent):
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
+
+
 def measure_run(pages, page_cache):
     """({floor: mean wrk result}, {path: wrk result}): the floors (first and last) and every
     page, on a fresh server."""
@@ -240,7 +273,7 @@ def measure_run(pages, page_cache):
     return floors, results
 
 
-def print_table(pages, queries, runs):
+def print_table(pages, queries, after_save, runs):
     print()
     print(f"{WORKERS} gunicorn workers, `{' '.join(WRK)}`, Redis cache.")
     for mode, (floors, _) in runs.items():
@@ -255,11 +288,11 @@ def print_table(pages, queries, runs):
     print()
     print(
         f"| page | uncached req/s | p50 | p99 | {ratios} | queries cold/warm "
-        f"| cached req/s | p50 | p99 | {ratios} | queries |"
+        f"| cached req/s | p50 | p99 | {ratios} | queries | after a save p50 / p99 |"
     )
     print(
         f"| --- | ---: | ---: | ---: | {ratio_columns} | ---: | ---: | ---: | ---: "
-        f"| {ratio_columns} | ---: |"
+        f"| {ratio_columns} | ---: | ---: |"
     )
     rows = [("floor (template only)", "ours", FLOOR_PATH)]
     if bare:
@@ -281,6 +314,8 @@ def print_table(pages, queries, runs):
                 ),
                 f"{cold}/{warm}" if mode == "uncached" else f"{kept}",
             ]
+        first = after_save.get(path)
+        cells.append(f"{first[0]:.1f} / {first[1]:.1f} ms" if first and floor_name is None else "")
         print("| " + " | ".join(cells) + " |")
 
 
@@ -298,10 +333,12 @@ def main():
     print(f"{connection.vendor}, {total} briefs ({public} public)")
     # Counted before the server starts, so this process's requests do not disturb wrk's.
     queries = queries_per_request(client, [FLOOR_PATH, *(path for _, path in pages)])
+    after_save = first_request_after_a_save(client, [path for _, path in pages])
+    cache.clear()
     connection.close()
     runs = {"uncached": measure_run(pages, page_cache=False)}
     runs["cached"] = measure_run(pages, page_cache=True)
-    print_table(pages, queries, runs)
+    print_table(pages, queries, after_save, runs)
 
 
 if __name__ == "__main__":
