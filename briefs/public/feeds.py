@@ -54,7 +54,6 @@ def feed_items(ids):
     """What a feed says of each of the public briefs with these ids, in their order: kept per
     content version (briefs.public.freshness) like cards, so a feed reads no brief once its
     items are known."""
-
     names = {f"feed-item:{pk}": pk for pk in ids}
 
     def compute(missing):
