@@ -197,7 +197,7 @@ def remember_each(names, compute, in_process=None):
     computed (one query for a page's rows, say, instead of one per row). Many small entries
     read together (rendered cards) bring their own `in_process` RecentEntries, so that they do
     not push the lists' entries out of the shared one."""
-    in_process = in_process or _in_process
+    in_process = _in_process if in_process is None else in_process
     token = content_token()
     keys = {entry_key(name): name for name in names}
     kept = recall(list(keys), lambda entry: current(entry, token), in_process)
@@ -217,7 +217,7 @@ def remember_each(names, compute, in_process=None):
 def recall(keys, usable, in_process=None):
     """{key: entry} for those of `keys` kept: in this process if it read them lately and
     they are still `usable`, else in the shared cache (and then kept in this process too)."""
-    in_process = in_process or _in_process
+    in_process = _in_process if in_process is None else in_process
     found = {
         key: entry for key in keys if (entry := in_process.get(key)) is not None and usable(entry)
     }
