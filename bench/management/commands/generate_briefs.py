@@ -1,8 +1,9 @@
 """A deterministic synthetic archive for benchmarks: `generate_briefs --count N --seed S`.
 
-Rows are written with bulk inserts, and their HTML and search text are built here rather than
-by saving each brief (which renders Markdown and indexes one brief at a time): generated
-paragraphs are plain words, so `<p>` around each is what the Markdown renderer would make.
+Rows are written with bulk inserts (PostgreSQL's COPY there), and their HTML and search text
+are built here rather than by saving each brief (which renders Markdown and indexes one brief
+at a time): generated paragraphs are plain words, so `<p>` around each is what the Markdown
+renderer would make.
 """
 
 import itertools
@@ -200,7 +201,7 @@ class Archive:
                 )
             )
             parts.append((chosen, quotes, sections, links))
-        briefs = Brief.objects.bulk_create(briefs)
+        briefs = insert(Brief, briefs)
         tags, quote_rows, section_rows, link_rows = [], [], [], []
         for brief, (chosen, quotes, sections, links) in zip(briefs, parts, strict=True):
             tags += [TaggedBrief(content_object=brief, tag=issue) for issue in chosen]
@@ -235,11 +236,46 @@ class Archive:
                 )  # fmt: skip
                 for position, title in enumerate(links, start=1)
             ]
-        TaggedBrief.objects.bulk_create(tags)
-        ExpertQuote.objects.bulk_create(quote_rows)
-        BriefSection.objects.bulk_create(section_rows)
-        RelatedLink.objects.bulk_create(link_rows)
+        for model, rows in (
+            (TaggedBrief, tags),
+            (ExpertQuote, quote_rows),
+            (BriefSection, section_rows),
+            (RelatedLink, link_rows),
+        ):
+            insert(model, rows)
         return [brief.pk for brief in briefs]
+
+
+def insert(model, objects):
+    """bulk_create(), or on PostgreSQL a COPY of the rows, several times quicker for ten million
+    of them: keys are taken from the table's sequence first, and a field's value goes as it is
+    unless Django prepares it (files, JSON) or fills it on save (auto_now)."""
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objects)
+    meta, now = model._meta, timezone.now()
+    fields = meta.concrete_fields
+    prepared = {"FileField", "ImageField", "JSONField"}
+
+    def value(obj, field):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return now
+        if field.get_internal_type() in prepared:
+            return field.get_db_prep_save(getattr(obj, field.attname), connection)
+        return getattr(obj, field.attname)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(statement) as copy:
+            for obj in objects:
+                copy.write_row([value(obj, field) for field in fields])
+    return objects
 
 
 def synthetic_words(rng, count):
