@@ -10,14 +10,13 @@ cache off: every request renders its page and runs its queries) and cached (publ
 whole, briefs.public.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and
 the SQL queries of a request are counted in this process: the first request after a change
 ("cold", when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
-page; and the time of the first request after a save, in this process, over AFTER_SAVE_REPEATS
-saves (each a new content version, as any save makes). Two floors are measured first and last
-in each run: ours, a listing page rendered from fake objects with no database work
-(bench/floor.py), and the bare-Django floor of the peer harness (../shared/bench/peer, when it
-is beside the repository: a bare project rendering a listing of the same size with Django's
-usual middleware). Each page's throughput is given as a
-ratio to each floor of its own run, as this machine is noisy; the bare floor's is the one that
-counts.
+page; and the time of the first request after a save, in this process, over 20 saves (each a
+new content version, as any save makes; `--after-save-repeats` for fewer on a large archive).
+Two floors are measured first and last in each run: ours, a listing page rendered from fake
+objects with no database work (bench/floor.py), and the bare-Django floor of the peer harness
+(../shared/bench/peer, when it is beside the repository: a bare project rendering a listing of
+the same size with Django's usual middleware). Each page's throughput is given as a ratio to
+each floor of its own run, as this machine is noisy; the bare floor's is the one that counts.
 """
 
 import argparse
@@ -41,7 +40,6 @@ WORKERS = 2
 # The brief's command. --timeout is raised from wrk's 2 s so that a slow page's requests are
 # measured instead of dropped as "timeouts" (which would make its p99 look better than it is).
 WRK = ["wrk", "-t2", "-c8", "-d10s", "--latency", "--timeout", "10s"]
-AFTER_SAVE_REPEATS = 20
 
 # The same environment for gunicorn and for this process's query counting.
 os.environ.update(
@@ -209,17 +207,17 @@ def queries_per_request(client, paths):
     return counts
 
 
-def first_request_after_a_save(client, paths):
+def first_request_after_a_save(client, paths, repeats):
     """{path: (p50, p99) in ms}: the page cache off, a new content version (what every save
     makes: briefs.public.freshness.bump, in its own transaction), then one request timed, over
-    AFTER_SAVE_REPEATS saves. The other pages' entries stay in the cache meanwhile, as they
+    `repeats` saves. The other pages' entries stay in the cache meanwhile, as they
     would on a site: only the new version makes them stale."""
     timings = {}
     with override_settings(BRIEFS_PAGE_CACHE=False):
         for path in paths:
             count_queries(client, path)
             elapsed = []
-            for _ in range(AFTER_SAVE_REPEATS):
+            for _ in range(repeats):
                 with transaction.atomic():
                     freshness.bump(schedule_changed=False)
                 started = time.perf_counter()
@@ -324,6 +322,13 @@ def main():
     parser.add_argument(
         "--only", metavar="TEXT", help="measure only the pages whose label holds TEXT (e.g. API)"
     )
+    parser.add_argument(
+        "--after-save-repeats",
+        type=int,
+        default=20,
+        metavar="N",
+        help="saves over which the first request after a save is timed (default 20)",
+    )
     options = parser.parse_args()
     # Debug off serves static files through their manifest, as production does.
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -333,7 +338,9 @@ def main():
     print(f"{connection.vendor}, {total} briefs ({public} public)")
     # Counted before the server starts, so this process's requests do not disturb wrk's.
     queries = queries_per_request(client, [FLOOR_PATH, *(path for _, path in pages)])
-    after_save = first_request_after_a_save(client, [path for _, path in pages])
+    after_save = first_request_after_a_save(
+        client, [path for _, path in pages], options.after_save_repeats
+    )
     cache.clear()
     connection.close()
     runs = {"uncached": measure_run(pages, page_cache=False)}
