@@ -247,9 +247,10 @@ class Archive:
 
 
 def insert(model, objects):
-    """bulk_create(), or on PostgreSQL a COPY of the rows, several times quicker for ten million
-    of them: keys are taken from the table's sequence first, and a field's value goes as it is
-    unless Django prepares it (files, JSON) or fills it on save (auto_now)."""
+    """bulk_create(), or on PostgreSQL a COPY of the rows (the whole run about a third quicker:
+    no statement of 2,000 rows' parameters to build). Keys are taken from the table's sequence
+    first, and a field's value goes as it is unless Django prepares it (files, JSON) or fills
+    it on save (auto_now)."""
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objects)
     meta, now = model._meta, timezone.now()
