@@ -29,9 +29,13 @@ class ExpertQuerySet(models.QuerySet):
         )
 
     def public(self):
-        """Experts quoted in at least one public brief: quoting someone in an unpublished
-        brief does not give the brief away."""
-        return self.with_public_quotes().filter(public_quote_count__gt=0)
+        """Experts quoted in at least one public brief, annotated as with_public_quotes():
+        quoting someone in an unpublished brief does not give the brief away. Only the quotes
+        in public briefs are joined and counted per expert, instead of every quote with a
+        filter on the count, as Issue.objects.public() does."""
+        return self.filter(published_condition("quotes__brief__")).annotate(
+            public_quote_count=Count("quotes"), latest_quoted_at=Max("quotes__brief__publish_at")
+        )
 
 
 class Expert(models.Model):
