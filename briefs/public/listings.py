@@ -103,37 +103,30 @@ def top_experts_on(issue):
     )
 
 
+def newest_ids(name, briefs, count):
+    """The ids of the newest `count` of `briefs` (public briefs: the list named `name`),
+    newest first."""
+    return remember(
+        f"newest:{name}:{count}",
+        lambda: list(briefs.newest_first().values_list("pk", flat=True)[:count]),
+    )
+
+
 def newest_quoting(expert, count):
     """The ids of the newest `count` public briefs quoting the expert."""
-    return remember(
-        f"newest-quoting:{expert.pk}:{count}",
-        lambda: list(
-            Brief.objects.published()
-            .filter(pk__in=expert.quotes.values("brief_id"))
-            .newest_first()
-            .values_list("pk", flat=True)[:count]
-        ),
-    )
+    quoting = Brief.objects.published().filter(pk__in=expert.quotes.values("brief_id"))
+    return newest_ids(f"quoting:{expert.pk}", quoting, count)
 
 
 def newest_public_ids(count):
     """The ids of the newest `count` public briefs, newest first."""
-    return remember(
-        f"newest:{count}",
-        lambda: list(Brief.objects.published().newest_first().values_list("pk", flat=True)[:count]),
-    )
+    return newest_ids("all", Brief.objects.published(), count)
 
 
 def newest_filed_under(issue, count):
     """The ids of the newest `count` public briefs filed under `issue`, newest first."""
-    return remember(
-        f"newest-filed-under:{issue.pk}:{count}",
-        lambda: list(
-            Brief.objects.published()
-            .filed_under_all([issue])
-            .newest_first()
-            .values_list("pk", flat=True)[:count]
-        ),
+    return newest_ids(
+        f"issue:{issue.pk}", Brief.objects.published().filed_under_all([issue]), count
     )
 
 
