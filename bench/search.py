@@ -5,7 +5,8 @@
     DATABASE_URL=... .venv/bin/python manage.py generate_briefs --count 100000 --seed 1
     DATABASE_URL=... .venv/bin/python bench/search.py [--repeat 30]
 
-Requests go through Django's full stack in this process (no network), with debug off. The
+Requests go through Django's full stack in this process (no network), with debug off and
+the page cache off: every request is searched afresh, as a query no one asked before is. The
 baseline, measured in the same run, renders the search page's template with a page of fake
 hits and no database work: the floor of what this page can cost.
 """
@@ -35,7 +36,8 @@ from django.core.management import call_command  # noqa: E402
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
-from django.test import Client, RequestFactory  # noqa: E402
+from django.test import Client, RequestFactory, override_settings  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
 
 from briefs.models import Brief  # noqa: E402
 
@@ -73,6 +75,8 @@ def measure(action, repeat):
 
 
 def floor_render():
+    """The search page's template with 20 hits, each rendered beforehand as the page shows a
+    kept hit (briefs.public.cards.search_hits), and four facets of ten options."""
     request = RequestFactory(HTTP_HOST="127.0.0.1").get("/search/", {"q": "drone"})
     hits = [
         SimpleNamespace(
@@ -80,17 +84,25 @@ def floor_render():
             get_absolute_url=f"/briefs/brief-{n}/",
             publish_at=None,
             format=SimpleNamespace(name="Flash Brief"),
-            issues=SimpleNamespace(all=[]),
-            search_snippet="… a snippet of thirty-five words or so, with the matching words "
-            "marked, as the search page shows it for each hit …",
+            listed_issues=[],
         )
         for n in range(20)
+    ]
+    snippet = mark_safe(
+        '<p class="snippet">… a snippet of thirty-five words or so, with the matching '
+        "<mark>words</mark> marked, as the search page shows it for each hit …</p>"
+    )
+    hit_cards = [
+        render_to_string("includes/_search_hit.html", {"brief": hit, "snippet": snippet})
+        for hit in hits
     ]
     paginator = Paginator(range(400), 20)
     context = {
         "request": request,
         "query": "drone",
-        "hits": hits,
+        "hits": [],
+        "hit_cards": hit_cards,
+        "hit_count": 400,
         "page_obj": paginator.page(1),
         "facets": [
             {"title": t, "options": [{"label": "x", "count": 1, "url": "?"}] * 10}
@@ -101,6 +113,7 @@ def floor_render():
     return lambda: render_to_string("briefs/search.html", context, request)
 
 
+@override_settings(BRIEFS_PAGE_CACHE=False)
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=30)

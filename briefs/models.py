@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -275,8 +276,8 @@ class Brief(models.Model):
     # The one-time key of the admin form that created the brief: the same form sent twice (a
     # double click, a retried request) finds this brief instead of making a second one.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    # Written by briefs.public.search whenever the brief or its parts change.
-    search_vector = SearchVectorField(null=True, editable=False)
+    # The body's words as search shows them in snippets, written by briefs.public.search
+    # whenever the brief or its parts change.
     search_document = models.TextField(blank=True, editable=False)
 
     objects = BriefQuerySet.as_manager()
@@ -721,3 +722,40 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class SearchEntry(models.Model):
+    """A brief's entry in PostgreSQL's search index (briefs.public.search), written with the
+    brief in the transaction that changes it.
+
+    A narrow table of its own, so that a search reads a few megabytes of rows instead of the
+    briefs': its words, and copies of what a search filters, counts and orders by. The
+    publication fields are copies under the same names, so the one publication rule
+    (common.publication.published_condition) applies to the entry as to the brief. Its
+    indexes are made by migration 0011 (a GIN index over the words, heading, month and sample
+    bucket). SQLite searches its own FTS5 table and leaves this one empty."""
+
+    brief = models.OneToOneField(
+        Brief, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    # Everything searchable, weighted: title A, summary and names B, body C.
+    words = SearchVectorField()
+    # Title, summary and names only: matches here are the best candidates for ranking.
+    heading = SearchVectorField()
+    status = models.CharField(max_length=20, choices=Status)
+    publish_at = models.DateTimeField(null=True)
+    withdraw_at = models.DateTimeField(null=True)
+    # Months since year 0, in UTC: bounds a search for the newest matches to recent months.
+    month = models.IntegerField(null=True)
+    format_id = models.IntegerField(null=True)
+    issue_ids = ArrayField(models.IntegerField(), default=list)
+    expert_ids = ArrayField(models.IntegerField(), default=list)
+    # One of SAMPLE_BUCKETS fixed, evenly filled buckets: facet counts over tens of
+    # thousands of matches are estimated from the matches in a few of them.
+    sample = models.IntegerField()
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return f"Search entry of brief {self.brief_id}"

@@ -55,7 +55,7 @@ from django.utils import timezone
 from experts.models import Expert
 
 from ..media import REPLACED_PREFIX, STAGING_PREFIX, media_files, referenced_files
-from ..models import Brief, Issue
+from ..models import Brief, Issue, SearchEntry
 from ..public import search
 
 ARCHIVE_FORMAT = "briefs-backup"
@@ -65,7 +65,8 @@ MANIFEST_NAME = "manifest.json"
 MEDIA_PREFIX = "media/"
 # Made again by `migrate` on any database, with ids of its own; or of no lasting worth.
 NOT_BACKED_UP_APPS = {"contenttypes", "sessions"}
-NOT_BACKED_UP_MODELS = {"auth.Permission"}
+# Search entries are derived from the briefs: written again after a restore.
+NOT_BACKED_UP_MODELS = {"auth.Permission", "briefs.SearchEntry"}
 CHUNK = 1024 * 1024
 
 
@@ -445,7 +446,7 @@ def receivers_paused(*signals):
 def clear_backed_up_tables():
     """Empty every table the archive fills (and the sessions: nobody stays signed in to a
     site that was replaced), inside the restore's transaction."""
-    tables = {"django_session"}
+    tables = {"django_session", SearchEntry._meta.db_table}
     for model in backed_up_models():
         tables.add(model._meta.db_table)
         tables.update(
@@ -458,7 +459,7 @@ def clear_backed_up_tables():
         for statement in statements:
             cursor.execute(statement)
         # SQLite's full-text index is a table of its own, not a model's: emptied too, and
-        # written again from the restored briefs.
+        # written again from the restored briefs, as the search entries are.
         if isinstance(search.backend(), search.SqliteSearch):
             cursor.execute(f"DELETE FROM {search.FTS_TABLE}")
 

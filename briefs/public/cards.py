@@ -9,11 +9,17 @@ after a save renders the cards it shows again (about 0.2 ms each).
 """
 
 from django.template.loader import get_template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from ..models import LISTED_FIELDS, Brief
 from .freshness import recent_entries, remember_each
+from .search import highlighted
 
 CARD = "includes/_brief_card.html"
+# A search hit, kept around a slot for its snippet, which is the query's own.
+SEARCH_HIT = "includes/_search_hit.html"
+SNIPPET_SLOT = "\ue002"
 # The front page's lead, larger than a card, and with its image's alt text.
 LEAD = "includes/_lead_brief.html"
 
@@ -63,3 +69,29 @@ def lead(pk):
 
     found = kept_fragments(LEAD, [pk], render_missing)
     return found[0] if found else None
+
+
+def search_hits(found):
+    """The search hits for (id, snippet) pairs, in their order: each brief's hit is kept per
+    content version with a slot where the snippet, made for this query, goes."""
+
+    def render_missing(missing):
+        template = get_template(SEARCH_HIT)
+        briefs = Brief.objects.published().filter(pk__in=missing).for_listing()
+        return {
+            brief.pk: (
+                brief.pk,
+                *template.render({"brief": brief, "snippet": SNIPPET_SLOT}).split(SNIPPET_SLOT),
+            )
+            for brief in briefs
+        }
+
+    snippets = dict(found)
+    return [
+        mark_safe(before + snippet_paragraph(snippets[pk]) + after)
+        for pk, before, after in kept_fragments(SEARCH_HIT, list(snippets), render_missing)
+    ]
+
+
+def snippet_paragraph(snippet):
+    return format_html('<p class="snippet">{}</p>', highlighted(snippet)) if snippet else ""

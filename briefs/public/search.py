@@ -8,29 +8,30 @@ start from Brief.objects.published(), so only public briefs are ever found or co
 
 import functools
 import html
+import math
 import re
+from datetime import UTC
+from types import SimpleNamespace
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-)
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 from django.http import Http404
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from experts.models import Expert, ExpertQuote
+from common.publication import published_condition
+from experts.models import ExpertQuote
 
-from ..models import Brief, Format, Issue
+from ..models import Brief, Format, SearchEntry
 from .filters import MAX_ISSUES, filter_value, filter_values
 from .listings import public_experts, public_issues_in_order
+from .snippets import snippet, wanted_lexemes
 
 # Private-use characters mark matches in snippets: they cannot occur in a brief, so the
 # snippet is escaped first and only then are they turned into <mark> elements.
@@ -103,64 +104,353 @@ NAMES_SQL = {
 }
 
 
-class PostgresSearch:
-    """PostgreSQL text search: a stored, weighted tsvector with a GIN index, English stemming,
-    and websearch_to_tsquery, which reads "phrases", -exclusions and `or` and never fails."""
+# Each brief's issue and expert ids, for bulk loads.
+ISSUE_IDS_SQL = """ARRAY(SELECT t.tag_id FROM briefs_taggedbrief AS t
+    WHERE t.content_object_id = b.id ORDER BY t.tag_id)"""
+EXPERT_IDS_SQL = """ARRAY(SELECT DISTINCT q.expert_id FROM experts_expertquote AS q
+    WHERE q.brief_id = b.id ORDER BY q.expert_id)"""
 
-    def write(self, brief_id, words):
-        vector = (
-            SearchVector(Value(words["title"]), weight="A", config=CONFIG)
-            + SearchVector(Value(words["summary"]), weight="B", config=CONFIG)
-            + SearchVector(Value(words["names"]), weight="B", config=CONFIG)
-            + SearchVector(Value(words["body"]), weight="C", config=CONFIG)
-        )
-        Brief.objects.filter(pk=brief_id).update(
-            search_vector=vector, search_document=words["body"]
-        )
+# A search entry written from a source of rows (id, title, summary, names, body, status,
+# publish_at, withdraw_at, format_id, issue_ids, expert_ids): the heading weighted A (title)
+# and B (summary, names), the body C, as search ranks them.
+ENTRY_SQL = f"""
+    INSERT INTO briefs_searchentry (brief_id, heading, words, status, publish_at, withdraw_at,
+        month, format_id, issue_ids, expert_ids, sample)
+    SELECT s.id, h.heading, h.heading || setweight(to_tsvector('{CONFIG}', s.body), 'C'),
+        s.status, s.publish_at, s.withdraw_at,
+        (extract(year FROM s.publish_at AT TIME ZONE 'UTC') * 12
+            + extract(month FROM s.publish_at AT TIME ZONE 'UTC') - 1)::integer,
+        s.format_id, s.issue_ids, s.expert_ids, mod(s.id, {{buckets}})
+    FROM ({{source}}) AS s (id, title, summary, names, body, status, publish_at, withdraw_at,
+        format_id, issue_ids, expert_ids),
+    LATERAL (SELECT setweight(to_tsvector('{CONFIG}', s.title), 'A')
+        || setweight(to_tsvector('{CONFIG}', s.summary), 'B')
+        || setweight(to_tsvector('{CONFIG}', s.names), 'B') AS heading) AS h
+    ON CONFLICT (brief_id) DO UPDATE SET heading = EXCLUDED.heading, words = EXCLUDED.words,
+        status = EXCLUDED.status, publish_at = EXCLUDED.publish_at,
+        withdraw_at = EXCLUDED.withdraw_at, month = EXCLUDED.month,
+        format_id = EXCLUDED.format_id, issue_ids = EXCLUDED.issue_ids,
+        expert_ids = EXCLUDED.expert_ids, sample = EXCLUDED.sample
+"""
+
+# The search entries are spread over this many buckets by brief id (SearchEntry.sample).
+SAMPLE_BUCKETS = 1024
+# Matches are counted and faceted one by one while one bucket suggests that the GIN index
+# hands over at most EXACT_UP_TO entries; beyond, from the fewest buckets likely to hand over
+# SAMPLE_SIZE (a count within a few percent), so that a search reads as many entries on a
+# million briefs as on a hundred thousand.
+EXACT_UP_TO = 2000
+SAMPLE_SIZE = 800
+# What is ranked: the newest matches, and the newest with a word in the heading (title,
+# summary, names).
+NEWEST_CANDIDATES = 200
+HEADING_CANDIDATES = 50
+# At most about this many entries are read to find them: a phrase of common words is looked
+# for in fewer recent months, and fewer matches are listed.
+READ_FOR_RANKING = 4000
+
+
+ENTRIES = SearchEntry._meta.db_table
+# The reader's query (one parameter) as PostgreSQL's web-search syntax reads it.
+QUERY = f"websearch_to_tsquery('{CONFIG}', %s)"
+MATCHING = f"words @@ {QUERY}"
+# The query with its phrases' words only required, in any order: what the GIN index answers
+# by itself, without reading the words' positions from the entries.
+MATCHING_WITHOUT_PHRASES = (
+    f"words @@ regexp_replace({QUERY}::text, '<(-|[0-9]+)>', '&', 'g')::tsquery"
+)
+
+
+def month_number(moment):
+    """Months since year 0, in UTC, as SearchEntry.month counts them."""
+    moment = moment.astimezone(UTC)
+    return moment.year * 12 + moment.month - 1
+
+
+def tally(statement, params):
+    """The rows of a facet statement, (kind, key, count), as {kind: {key: count}}, and the
+    slug and name of each issue, expert and format counted, {kind: {key: row}}, read with
+    them."""
+    counts = {"total": {}, "issue": {}, "expert": {}, "format": {}, "year": {}}
+    names = {"issue": {}, "expert": {}, "format": {}}
+    named = f"""
+        WITH t (kind, key, hits) AS ({statement})
+        SELECT t.kind, t.key, t.hits, coalesce(i.slug, e.slug), coalesce(i.name, e.name, f.name)
+        FROM t
+        LEFT JOIN briefs_issue AS i ON t.kind = 'issue' AND i.id = t.key
+        LEFT JOIN experts_expert AS e ON t.kind = 'expert' AND e.id = t.key
+        LEFT JOIN briefs_format AS f ON t.kind = 'format' AND f.id = t.key
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(named, params)
+        for kind, key, hits, slug, name in cursor.fetchall():
+            if kind in names:
+                if name is None:  # deleted since the entry was written: nothing to offer
+                    continue
+                names[kind][int(key)] = SimpleNamespace(slug=slug, name=name)
+            counts[kind][int(key)] = hits
+    return counts, names
+
+
+class RankedHits:
+    """The ranked ids of a search, read as (id, snippet) a page at a time: a paginator's
+    list."""
+
+    def __init__(self, ids, load):
+        self.ids, self.load = ids, load
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        return self.load(self.ids[index])
+
+
+class PostgresSearch:
+    """PostgreSQL text search over SearchEntry, a narrow table of its own: weighted tsvectors
+    under one GIN index, English stemming, and websearch_to_tsquery, which reads "phrases",
+    -exclusions and `or` and never fails.
+
+    The work of a search is bounded, however many briefs match: the count and the facets are
+    exact while the index hands over up to about EXACT_UP_TO entries, and estimated beyond
+    from a fixed sample of the briefs; ranking reads only the newest matches and the newest
+    with a word in their heading; a snippet is made only for a brief on the page shown
+    (briefs.public.snippets)."""
+
+    def __init__(self):
+        self._chosen = None
+
+    def write(self, brief, words):
+        issue_ids = sorted(issue.pk for issue in brief.issues.all())
+        expert_ids = sorted({quote.expert_id for quote in brief.quotes.all()})
+        source = "SELECT %s, %s, %s, %s, %s, %s, %s::timestamptz, %s::timestamptz, %s, "
+        source += "%s::integer[], %s::integer[]"
+        params = [
+            brief.pk, words["title"], words["summary"], words["names"], words["body"],
+            brief.status, brief.publish_at, brief.withdraw_at, brief.format_id,
+            issue_ids, expert_ids,
+        ]  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(ENTRY_SQL.format(source=source, buckets=SAMPLE_BUCKETS), params)
+        Brief.objects.filter(pk=brief.pk).update(search_document=words["body"])
 
     def remove(self, brief_id):
-        """The index is a column of the brief: it goes with the brief."""
+        SearchEntry.objects.filter(pk=brief_id).delete()
 
     def write_from_columns(self, brief_ids):
         """Index briefs whose search_document is already written, in one statement: the same
-        weights as write(), for bulk loads."""
+        entries as write(), for bulk loads."""
+        source = f"""
+            SELECT b.id, b.title, b.summary, names.text, b.search_document, b.status,
+                b.publish_at, b.withdraw_at, b.format_id, {ISSUE_IDS_SQL}, {EXPERT_IDS_SQL}
+            FROM briefs_brief AS b
+            JOIN ({NAMES_SQL["postgresql"]} WHERE b2.id = ANY(%s)) AS names ON names.id = b.id
+        """
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""
-                UPDATE briefs_brief AS b SET search_vector =
-                    setweight(to_tsvector('{CONFIG}', b.title), 'A')
-                    || setweight(to_tsvector('{CONFIG}', b.summary), 'B')
-                    || setweight(to_tsvector('{CONFIG}', names.text), 'B')
-                    || setweight(to_tsvector('{CONFIG}', b.search_document), 'C')
-                FROM ({NAMES_SQL["postgresql"]} WHERE b2.id = ANY(%s)) AS names
-                WHERE names.id = b.id
-                """,
-                [list(brief_ids)],
+                ENTRY_SQL.format(source=source, buckets=SAMPLE_BUCKETS), [list(brief_ids)]
             )
 
     def matching(self, queryset, text):
-        return queryset.filter(search_vector=self._query(text))
+        """The briefs of `queryset` whose words match `text`, in its order: for the content
+        API's ?q=, which lists them newest first."""
+        query = SearchQuery(text, search_type="websearch", config=CONFIG)
+        return queryset.filter(search_entry__words=query)
 
-    def ranked(self, queryset, text):
-        rank = SearchRank(F("search_vector"), self._query(text))
-        return queryset.annotate(search_rank=rank)
+    def _where(self, search, words=MATCHING):
+        """(SQL, params) of a WHERE on SearchEntry: the publication rule, the search's chosen
+        filters and `words` (one parameter, the query), compiled by the ORM once a search;
+        its statements are written as SQL, on the search's hot path."""
+        if self._chosen is None:
+            entries = SearchEntry.objects.filter(published_condition())
+            if search.issues:
+                entries = entries.filter(issue_ids__contains=[issue.pk for issue in search.issues])
+            if search.expert:
+                entries = entries.filter(expert_ids__contains=[search.expert.pk])
+            if search.format:
+                entries = entries.filter(format_id=search.format.pk)
+            if search.year:
+                entries = entries.filter(publish_at__year=search.year)
+            compiler = entries.query.get_compiler(connection=connection)
+            sql, params = compiler.compile(entries.query.where)
+            self._chosen = (sql, list(params))
+        sql, params = self._chosen
+        return f"{sql} AND {words}", [*params, search.query]
 
-    def with_snippets(self, queryset, text):
-        headline = SearchHeadline(
-            "search_document",
-            self._query(text),
-            config=CONFIG,
-            start_sel=MARK_START,
-            stop_sel=MARK_END,
-            max_words=35,
-            min_words=15,
-            max_fragments=2,
-            fragment_delimiter=" … ",
+    def counts(self, search):
+        """The number of matches, the facet counts, the names counted, and whether the
+        counts are estimates.
+
+        What a search costs is the number of entries the GIN index hands over: the matches,
+        or for a phrase every entry with all its words, whose positions are then read from
+        the entry (a "military forces" has 80 times as many). Both are counted in one bucket
+        first, and the sample is sized by the entries read."""
+        where, params = self._where(search, words=MATCHING_WITHOUT_PHRASES)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE words @@ {QUERY}) FROM {ENTRIES} "
+                f"WHERE {where} AND sample = 0",
+                [search.query, *params],
+            )
+            read, matched = cursor.fetchone()
+        search.reads_per_match = max(read, 1) / max(matched, 1)
+        if read * SAMPLE_BUCKETS <= EXACT_UP_TO:
+            return *self._tally(search, buckets=None), False
+        buckets = math.ceil(SAMPLE_SIZE / read)
+        counts, names = self._tally(search, buckets)
+        scale = SAMPLE_BUCKETS / buckets
+        estimates = {
+            kind: {key: round(hits * scale) for key, hits in found.items()}
+            for kind, found in counts.items()
+        }
+        return estimates, names, True
+
+    def _tally(self, search, buckets):
+        """The facet counts of the matches, or of those in the first `buckets` buckets."""
+        where, params = self._where(search)
+        if buckets is not None:
+            where, params = f"{where} AND sample < %s", [*params, buckets]
+        statement = f"""
+            WITH m (id, format_id, year, issue_ids, expert_ids) AS MATERIALIZED (
+                SELECT brief_id, format_id,
+                    EXTRACT(YEAR FROM publish_at AT TIME ZONE %s)::integer,
+                    issue_ids, expert_ids
+                FROM {ENTRIES} WHERE {where})
+            SELECT 'total', 0, count(*) FROM m
+            UNION ALL SELECT 'issue', i, count(*) FROM m, unnest(m.issue_ids) AS i GROUP BY i
+            UNION ALL SELECT 'expert', e, count(*) FROM m, unnest(m.expert_ids) AS e GROUP BY e
+            UNION ALL SELECT 'format', m.format_id, count(*) FROM m GROUP BY m.format_id
+            UNION ALL SELECT 'year', m.year, count(*) FROM m GROUP BY m.year
+        """
+        return tally(statement, [timezone.get_current_timezone_name(), *params])
+
+    def hits(self, search):
+        """The best candidates ranked, as (id, snippet) a page at a time: snippets are made
+        only for the page shown."""
+        window = self._recent_months(search, NEWEST_CANDIDATES)
+        ranked = self._ranked(search, window)
+        if window and not window.bounded and len(ranked) < min(search.total, NEWEST_CANDIDATES):
+            ranked = self._ranked(search, None)  # the recent months held too few after all
+        return RankedHits(ranked, lambda ids: self._snippets(ids, search.query))
+
+    def _ranked(self, search, window):
+        """The ids of the newest matches, and the newest with a word in their heading
+        (looked for four times as far back), ranked, in one statement. Within the `window`
+        of months when given: the GIN index finds those without reading the older matches,
+        which need not then be sorted."""
+
+        def newest(extra, extra_params, months, count):
+            where, params = self._where(search)
+            if window:
+                extra, extra_params = (
+                    f"{extra} AND month >= %s",
+                    [*extra_params, window.last - months],
+                )
+            if window and window.last < month_number(timezone.now()):
+                extra, extra_params = f"{extra} AND month <= %s", [*extra_params, window.last]
+            statement = (
+                f"SELECT brief_id FROM {ENTRIES} WHERE {where}{extra} "
+                f"ORDER BY publish_at DESC, brief_id DESC LIMIT {count}"
+            )
+            return statement, [*params, *extra_params]
+
+        months = window.months if window else None
+        recent, recent_params = newest("", [], months, NEWEST_CANDIDATES)
+        headed, headed_params = newest(
+            f" AND heading @@ {QUERY}", [search.query], months and 4 * months, HEADING_CANDIDATES
         )
-        return queryset.annotate(search_snippet=headline)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT brief_id FROM {ENTRIES} WHERE brief_id IN (({recent}) UNION ({headed})) "
+                f"ORDER BY ts_rank(words, {QUERY}) DESC, publish_at DESC, brief_id DESC",
+                [*recent_params, *headed_params, search.query],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
-    def _query(self, text):
-        return SearchQuery(text, search_type="websearch", config=CONFIG)
+    @staticmethod
+    def _recent_months(search, count):
+        """The months before the newest matches' month (`last`) that likely hold `count`
+        matches twice over, from the matches counted per year, but no more than hold about
+        READ_FOR_RANKING entries to read (`bounded`); None when that is most of the matches'
+        last two years."""
+        if not search.per_year:
+            return None
+        now = timezone.now()
+        latest = max(search.per_year)
+        last = month_number(now) if latest >= now.year else latest * 12 + 11
+        span = 12 + (now.month if latest >= now.year else 12)
+        recent = search.per_year[latest] + search.per_year.get(latest - 1, 0)
+        reads = search.total * search.reads_per_match
+        if recent == 0 or (search.total <= count and reads <= READ_FOR_RANKING):
+            return None
+        matches_a_month = recent / span
+        months = math.ceil(2 * count / matches_a_month)
+        reads_a_month = matches_a_month * search.reads_per_match
+        affordable = max(1, math.floor(READ_FOR_RANKING / reads_a_month))
+        if affordable < months:
+            return SimpleNamespace(last=last, months=affordable, bounded=True)
+        if months >= span:
+            return None
+        return SimpleNamespace(last=last, months=months, bounded=False)
+
+    def _snippets(self, ids, text):
+        """(id, snippet) of each public brief of `ids`, in their order, with the query's
+        lexemes as PostgreSQL reads them (briefs.public.snippets)."""
+        lexemes = RawSQL("websearch_to_tsquery(%s::regconfig, %s)::text", [CONFIG, text])
+        found = (
+            Brief.objects.published()
+            .filter(pk__in=ids)
+            .annotate(lexemes=lexemes)
+            .values_list("pk", "search_document", "lexemes")
+        )
+        snippets = {
+            pk: snippet(document, wanted_lexemes(query), MARK_START, MARK_END)
+            for pk, document, query in found
+        }
+        return [(pk, snippets[pk]) for pk in ids if pk in snippets]
+
+
+class BriefTableSearch:
+    """Search on the briefs' own table, with every match counted and ranked: for SQLite,
+    whose archives are small. Subclasses say how briefs match, rank and show a snippet."""
+
+    def matched(self, search):
+        briefs = self.matching(Brief.objects.published(), search.query)
+        briefs = briefs.filed_under_all(search.issues)
+        if search.expert:
+            quotes = ExpertQuote.objects.filter(brief=OuterRef("pk"), expert=search.expert)
+            briefs = briefs.filter(Exists(quotes))
+        if search.format:
+            briefs = briefs.filter(format=search.format)
+        if search.year:
+            briefs = briefs.filter(publish_at__year=search.year)
+        return briefs
+
+    def counts(self, search):
+        """The number of hits and the facet counts, from one pass over the matches: the
+        matching is the costly part, so it is done once, not once a facet."""
+        matches = self.matched(search).annotate(year=ExtractYear("publish_at"))
+        try:
+            matches_sql, params = matches.values("pk", "format_id", "year").query.sql_with_params()
+        except EmptyResultSet:  # a query with no word left to search for
+            return *tally("SELECT 'total', 0, 0", []), False
+        statement = f"""
+            WITH m (id, format_id, year) AS ({matches_sql})
+            SELECT 'total', 0, count(*) FROM m
+            UNION ALL SELECT 'issue', t.tag_id, count(*) FROM m
+                JOIN briefs_taggedbrief AS t ON t.content_object_id = m.id GROUP BY t.tag_id
+            UNION ALL SELECT 'expert', q.expert_id, count(DISTINCT q.brief_id) FROM m
+                JOIN experts_expertquote AS q ON q.brief_id = m.id GROUP BY q.expert_id
+            UNION ALL SELECT 'format', m.format_id, count(*) FROM m GROUP BY m.format_id
+            UNION ALL SELECT 'year', m.year, count(*) FROM m GROUP BY m.year
+        """
+        return *tally(statement, params), False
+
+    def hits(self, search):
+        """(id, snippet) of every match, ranked."""
+        hits = self.with_snippets(self.ranked(self.matched(search), search.query), search.query)
+        order = ("-search_rank", F("publish_at").desc(), "-pk")
+        return hits.order_by(*order).values_list("pk", "search_snippet")
 
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -195,18 +485,18 @@ def fts5_query(text):
     return "".join([query, *(f" NOT {term}" for term in excluded)])
 
 
-class SqliteSearch:
+class SqliteSearch(BriefTableSearch):
     """SQLite's FTS5 (porter stemming), with bm25 ranking weighted like PostgreSQL's."""
 
-    def write(self, brief_id, words):
+    def write(self, brief, words):
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [brief_id])
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [brief.pk])
             cursor.execute(
                 f"INSERT INTO {FTS_TABLE} (rowid, title, summary, names, body) "
                 "VALUES (%s, %s, %s, %s, %s)",
-                [brief_id, words["title"], words["summary"], words["names"], words["body"]],
+                [brief.pk, words["title"], words["summary"], words["names"], words["body"]],
             )
-        Brief.objects.filter(pk=brief_id).update(search_document=words["body"])
+        Brief.objects.filter(pk=brief.pk).update(search_document=words["body"])
 
     def remove(self, brief_id):
         with connection.cursor() as cursor:
@@ -251,12 +541,12 @@ class SqliteSearch:
         return RawSQL(sql, [*params, fts5_query(text)])
 
 
-class ContainsSearch:
+class ContainsSearch(BriefTableSearch):
     """Where SQLite was built without FTS5: every word must appear somewhere, unranked."""
 
-    def write(self, brief_id, words):
+    def write(self, brief, words):
         document = "\n".join([words["title"], words["summary"], words["names"], words["body"]])
-        Brief.objects.filter(pk=brief_id).update(search_document=document)
+        Brief.objects.filter(pk=brief.pk).update(search_document=document)
 
     def remove(self, brief_id):
         """The text is a column of the brief: it goes with the brief."""
@@ -312,12 +602,20 @@ def reindex(brief_ids):
     }
     for brief_id in brief_ids:
         if brief_id in briefs:
-            search.write(brief_id, searchable_text(briefs[brief_id]))
+            search.write(briefs[brief_id], searchable_text(briefs[brief_id]))
         else:
             search.remove(brief_id)
 
 
 FACET_LIMIT = 12
+
+
+def rounded(estimate):
+    """An estimated count to two significant figures: 37,312 reads as 37,000."""
+    if estimate < 100:
+        return estimate
+    scale = 10 ** (len(str(estimate)) - 2)
+    return round(estimate / scale) * scale
 
 
 class SearchFacets:
@@ -330,6 +628,9 @@ class SearchFacets:
 
     def __init__(self, params, query):
         self.params, self.query, self.search = params, query, backend()
+        # Entries the index hands over for each match: more than one for a phrase, whose
+        # words' positions are then read (PostgresSearch.counts).
+        self.reads_per_match = 1
         self.issues = public_issues_in_order(filter_values(params, "issue", MAX_ISSUES))
         if self.issues is None:
             raise Http404("No such issue.")
@@ -356,73 +657,32 @@ class SearchFacets:
             raise Http404("No such choice.")
         return found
 
-    def matched(self):
-        briefs = self.search.matching(Brief.objects.published(), self.query)
-        briefs = briefs.filed_under_all(self.issues)
-        if self.expert:
-            quotes = ExpertQuote.objects.filter(brief=OuterRef("pk"), expert=self.expert)
-            briefs = briefs.filter(Exists(quotes))
-        if self.format:
-            briefs = briefs.filter(format=self.format)
-        if self.year:
-            briefs = briefs.filter(publish_at__year=self.year)
-        return briefs
-
     def ranked_hits(self):
-        hits = self.search.ranked(self.matched().for_listing(), self.query)
-        hits = self.search.with_snippets(hits, self.query)
-        return hits.order_by("-search_rank", F("publish_at").desc(), "-pk")
+        return self.search.hits(self)
 
     def count_and_facets(self):
-        """The number of hits and the facet counts, from one pass over the matches: the
-        matching is the costly part, so it is done once, not once a facet.
+        """The number of hits, the facet groups for the template, and whether the counts
+        are estimates (PostgresSearch estimates them over tens of thousands of matches)."""
+        counts, names, estimated = self.search.counts(self)
+        self.total, self.per_year = counts["total"].get(0, 0), counts["year"]
 
-        Returns (count, facet groups for the template)."""
-        matches = self.matched().annotate(year=ExtractYear("publish_at"))
-        try:
-            matches_sql, params = matches.values("pk", "format_id", "year").query.sql_with_params()
-        except EmptyResultSet:  # a query with no word left to search for
-            return 0, []
-        statement = f"""
-            WITH m (id, format_id, year) AS ({matches_sql})
-            SELECT 'total', 0, count(*) FROM m
-            UNION ALL SELECT 'issue', t.tag_id, count(*) FROM m
-                JOIN briefs_taggedbrief AS t ON t.content_object_id = m.id GROUP BY t.tag_id
-            UNION ALL SELECT 'expert', q.expert_id, count(DISTINCT q.brief_id) FROM m
-                JOIN experts_expertquote AS q ON q.brief_id = m.id GROUP BY q.expert_id
-            UNION ALL SELECT 'format', m.format_id, count(*) FROM m GROUP BY m.format_id
-            UNION ALL SELECT 'year', m.year, count(*) FROM m GROUP BY m.year
-        """
-        counts = {"total": {}, "issue": {}, "expert": {}, "format": {}, "year": {}}
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            for kind, key, hits in cursor.fetchall():
-                counts[kind][int(key)] = hits
+        def ranked(kind, limit=None):
+            """(row, count) of the most counted, the most first, then by name."""
+            found = [(names[kind][key], hits) for key, hits in counts[kind].items()]
+            return sorted(found, key=lambda pair: (-pair[1], pair[0].name))[:limit]
 
-        def most(kind):
-            return sorted(counts[kind], key=lambda key: -counts[kind][key])[:FACET_LIMIT]
-
-        issues = Issue.objects.in_bulk(most("issue"))
-        experts = Expert.objects.in_bulk(most("expert"))
-        formats = Format.objects.in_bulk(list(counts["format"]))
-
-        def ranked(objects, kind):
-            return sorted(
-                ((obj, counts[kind][pk]) for pk, obj in objects.items()),
-                key=lambda pair: (-pair[1], pair[0].name),
-            )
-
-        issue_options = [(i.slug, i.name, n) for i, n in ranked(issues, "issue")]
-        expert_options = [(e.slug, e.name, n) for e, n in ranked(experts, "expert")]
-        format_options = [(slugify(f.name), f.name, n) for f, n in ranked(formats, "format")]
+        issue_options = [(i.slug, i.name, n) for i, n in ranked("issue", FACET_LIMIT)]
+        expert_options = [(e.slug, e.name, n) for e, n in ranked("expert", FACET_LIMIT)]
+        format_options = [(slugify(f.name), f.name, n) for f, n in ranked("format")]
         year_options = [(str(y), str(y), n) for y, n in sorted(counts["year"].items())[::-1]]
         groups = [
-            self._group("Issue", "issue", issue_options, many=True),
-            self._group("Expert", "expert", expert_options),
-            self._group("Format", "format", format_options),
-            self._group("Year", "year", year_options),
+            self._group("Issue", "issue", issue_options, estimated, many=True),
+            self._group("Expert", "expert", expert_options, estimated),
+            self._group("Format", "format", format_options, estimated),
+            self._group("Year", "year", year_options, estimated),
         ]
-        return counts["total"].get(0, 0), groups
+        total = counts["total"].get(0, 0)
+        return (rounded(total) if estimated else total), groups, estimated
 
     def chosen_filters(self):
         chosen = [("Issue", "issue", issue.slug, issue.name) for issue in self.issues]
@@ -437,7 +697,7 @@ class SearchFacets:
             for kind, param, value, name in chosen
         ]
 
-    def _group(self, title, param, options, many=False):
+    def _group(self, title, param, options, estimated, many=False):
         selected = set(self.params.getlist(param))
         # At the limit no link adds one more issue: it would be refused (filters.MAX_ISSUES).
         full = many and len(selected) >= MAX_ISSUES
@@ -450,7 +710,13 @@ class SearchFacets:
         return {
             "title": title,
             "options": [
-                {"label": label, "count": count, "selected": value in selected, "url": url(value)}
+                {
+                    "label": label,
+                    "count": rounded(count) if estimated else count,
+                    "estimated": estimated,
+                    "selected": value in selected,
+                    "url": url(value),
+                }
                 for value, label, count in options
             ],
         }

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -14,7 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from common.http import private_page
 
 from ..models import Brief, PreviewLink, local_time_label
-from .cards import cards, lead
+from .cards import cards, lead, search_hits
 from .edge import brief_page_keys
 from .filters import MAX_ISSUES, FilterLimitMixin, filter_value, filter_values
 from .freshness import remember
@@ -293,21 +294,28 @@ class SearchView(FilterLimitMixin, PageMetaMixin, StrictPaginationMixin, ListVie
     def get_queryset(self):
         self.query = clean_query(filter_value(self.request.GET, "q"))
         self.search = SearchFacets(self.request.GET, self.query)
-        self.hit_count, self.facets = 0, []
+        self.hit_count, self.facets, self.estimated = 0, [], False
         if not self.query:
             return Brief.objects.none()
-        self.hit_count, self.facets = self.search.count_and_facets()
+        self.hit_count, self.facets, self.estimated = self.search.count_and_facets()
         return self.search.ranked_hits()
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        paginator.count = self.hit_count  # counted with the facets, not a second time
+        if isinstance(queryset, QuerySet):
+            paginator.count = self.hit_count  # counted with the facets, not a second time
         return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
         if self.query:
-            context.update(facets=self.facets, chosen=self.search.chosen_filters())
+            context.update(
+                hit_cards=search_hits(context["hits"]),
+                facets=self.facets,
+                chosen=self.search.chosen_filters(),
+                hit_count=self.hit_count,
+                estimated=self.estimated,
+            )
         return context
 
     def get_page_meta(self):

@@ -5,7 +5,6 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from briefs.public.middleware import READ_PARAMETERS
-from briefs.public.search import highlighted as highlight_snippet
 from briefs.public.structured_data import brief_description
 
 register = template.Library()
@@ -62,12 +61,6 @@ def page_url(context, number):
 def canonical_url(context):
     request = context["request"]
     return request.build_absolute_uri(f"{request.path}{_query(request)}")
-
-
-@register.filter
-def highlighted(snippet):
-    """A search snippet as safe HTML, its matches in <mark>."""
-    return highlight_snippet(snippet)
 
 
 @register.filter

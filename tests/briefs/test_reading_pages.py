@@ -327,7 +327,10 @@ def test_every_public_page_runs_a_fixed_number_of_queries(client, settings, url)
     (cold, warm), again = counted
     assert again == (cold, warm), f"{url}: {counted}"
     assert warm <= cold <= 8, f"{url}: {counted}"
-    assert warm == EXPECTED_WARM_QUERIES[url], f"{url}: {counted}"
+    expected = EXPECTED_WARM_QUERIES[url]
+    if isinstance(expected, dict):
+        expected = expected[connection.vendor]
+    assert warm == expected, f"{url}: {counted}"
 
 
 # The page's own queries once the shared lists are known, plus one for the content's version.
@@ -348,7 +351,10 @@ EXPECTED_WARM_QUERIES = {
     "/experts/{expert}/feed/": 1,
     "/sitemap.xml": 1,
     "/sitemap-briefs.xml": 1,
-    "/search/?q=number": 7,
+    # Searched afresh: the matches counted with their facets and the names of what they
+    # count, the page's hits; on PostgreSQL also a sample bucket's count and the ranking of
+    # the candidates (briefs.public.search), which SQLite ranks with the page.
+    "/search/?q=number": {"sqlite": 3, "postgresql": 5},
 }
 
 

@@ -31,6 +31,7 @@ from briefs.models import (
     Issue,
     RelatedLink,
     Revision,
+    SearchEntry,
     TaggedBrief,
     Transition,
 )
@@ -146,13 +147,13 @@ def search_titles(client, words):
 
 
 def search_index_entries():
-    """The briefs the search index has entries for: on PostgreSQL a column of the brief, which
-    goes with it; on SQLite an FTS5 table of its own, which must be rolled back with it."""
+    """The briefs the search index has entries for: on PostgreSQL a SearchEntry each, on
+    SQLite a row of an FTS5 table; both must be rolled back with the brief."""
     if isinstance(search.backend(), search.SqliteSearch):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT rowid FROM {search.FTS_TABLE}")
             return {row[0] for row in cursor.fetchall()}
-    return set(Brief.objects.exclude(search_vector=None).values_list("pk", flat=True))
+    return set(SearchEntry.objects.values_list("pk", flat=True))
 
 
 def stored_state(brief, client):

@@ -152,6 +152,9 @@ class Archive:
         index = search.backend()
         for start in range(0, len(brief_ids), INDEX_BATCH):
             index.write_from_columns(brief_ids[start : start + INDEX_BATCH])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE briefs_searchentry")
         out.write(f"  {len(brief_ids)} briefs indexed for search")
 
     def write_batch(self, offset, size, top_issue, others, weights, experts):

@@ -1,0 +1,99 @@
+"""Search on PostgreSQL does bounded work however many briefs match (briefs.public.search):
+counts and facets estimated from a sample beyond a few thousand matches, the newest
+candidates ranked, snippets made for the page shown. What a reader sees of each."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from briefs.models import SearchEntry
+from briefs.public import search
+from tests.factories import BriefFactory
+from tests.pages import card_titles, visible_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the search entries and their sample are PostgreSQL's (SQLite uses FTS5)")
+
+
+@pytest.fixture
+def walruses(postgresql, now):
+    """Twelve briefs about walruses, a day apart, the newest first."""
+    return [
+        BriefFactory(
+            title=f"Walrus count {number}",
+            issues=["Arctic"],
+            publish_at=now - timedelta(days=number + 1),
+        )
+        for number in range(12)
+    ]
+
+
+def test_a_few_matches_are_counted_exactly(client, walruses):
+    response = client.get("/search/", {"q": "walrus"})
+    text = visible_text(response)
+    assert "12 briefs found" in text
+    assert "About 12" not in text
+    assert "≈" not in text
+
+
+def test_many_matches_are_counted_from_a_sample_and_say_so(client, walruses, monkeypatch):
+    # As if the archive were thousands of times larger: four matches in sample bucket 0, the
+    # others elsewhere, and a sample of one bucket, which stands for 1 in 1,024.
+    for position, brief in enumerate(walruses):
+        SearchEntry.objects.filter(pk=brief.pk).update(sample=0 if position % 3 == 0 else 1)
+    monkeypatch.setattr(search, "SAMPLE_SIZE", 4)
+    response = client.get("/search/", {"q": "walrus"})
+    text = visible_text(response)
+    assert "About 4,100 briefs found" in text
+    assert "Arctic about ≈4,100" in text
+    # The twelve are still all listed: ranking does not sample.
+    assert len(card_titles(response)) == 12
+
+
+def test_when_more_match_than_are_ranked_the_newest_are_listed_and_the_page_says_so(
+    client, walruses, monkeypatch
+):
+    monkeypatch.setattr(search, "NEWEST_CANDIDATES", 3)
+    monkeypatch.setattr(search, "HEADING_CANDIDATES", 1)
+    response = client.get("/search/", {"q": "walrus"})
+    text = visible_text(response)
+    assert "12 briefs found" in text
+    assert "The 3 most relevant of the newest are listed" in text
+    assert sorted(card_titles(response)) == ["Walrus count 0", "Walrus count 1", "Walrus count 2"]
+
+
+def test_a_match_deep_in_a_long_brief_is_shown_in_its_snippet(client, postgresql):
+    filler = " ".join(f"word{number}" for number in range(200))
+    BriefFactory(
+        title="Long Read",
+        latest_developments=f"{filler} The narwhal surfaced. {filler} Narwhals again.",
+    )
+    html = client.get("/search/", {"q": "narwhal"}).content.decode()
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', html).group(1)
+    assert re.findall(r"<mark>(.*?)</mark>", snippet) == ["narwhal", "Narwhals"]
+    assert " … " in snippet
+    assert "word100 " not in snippet
+
+
+def test_a_phrase_of_common_words_finds_only_the_phrase(client, postgresql):
+    BriefFactory(title="Forces", latest_developments="The military forces moved north.")
+    BriefFactory(title="Scattered", latest_developments="Forces of habit; military music.")
+    assert card_titles(client.get("/search/", {"q": '"military forces"'})) == ["Forces"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_from_before_the_search_entries_finds_its_briefs_once_migrated(client):
+    BriefFactory(title="Walrus Census", latest_developments="Counted from the air.")
+    MigrationExecutor(connection).migrate([("briefs", "0010_unsaved_edit")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("briefs", "0011_search_entry")])
+    assert card_titles(client.get("/search/", {"q": "counted air"})) == ["Walrus Census"]
