@@ -105,7 +105,13 @@ def floor_render():
         "hit_count": 400,
         "page_obj": paginator.page(1),
         "facets": [
-            {"title": t, "options": [{"label": "x", "count": 1, "url": "?"}] * 10}
+            {
+                "title": t,
+                "options": [
+                    {"label": "x", "count": 1, "url": "?", "selected": False, "estimated": False}
+                ]
+                * 10,
+            }
             for t in ("Issue", "Expert", "Format", "Year")
         ],
         "chosen": [],

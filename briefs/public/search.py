@@ -12,6 +12,7 @@ import math
 import re
 from datetime import UTC
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
@@ -154,6 +155,8 @@ ENTRIES = SearchEntry._meta.db_table
 # The reader's query (one parameter) as PostgreSQL's web-search syntax reads it.
 QUERY = f"websearch_to_tsquery('{CONFIG}', %s)"
 MATCHING = f"words @@ {QUERY}"
+# A word the query excludes, in web-search syntax: "-word" or -"a phrase".
+EXCLUSION = re.compile(r'(^|\s)-["\w]')
 # The query with its phrases' words only required, in any order: what the GIN index answers
 # by itself, without reading the words' positions from the entries.
 MATCHING_WITHOUT_PHRASES = (
@@ -259,8 +262,8 @@ class PostgresSearch:
 
     def _where(self, search, words=MATCHING):
         """(SQL, params) of a WHERE on SearchEntry: the publication rule, the search's chosen
-        filters and `words` (one parameter, the query), compiled by the ORM once a search;
-        its statements are written as SQL, on the search's hot path."""
+        filters and `words` (whose every parameter is the query), compiled by the ORM once a
+        search; its statements are written as SQL, on the search's hot path."""
         if self._chosen is None:
             entries = SearchEntry.objects.filter(published_condition())
             if search.issues:
@@ -275,7 +278,7 @@ class PostgresSearch:
             sql, params = compiler.compile(entries.query.where)
             self._chosen = (sql, list(params))
         sql, params = self._chosen
-        return f"{sql} AND {words}", [*params, search.query]
+        return f"{sql} AND {words}", [*params, *[search.query] * words.count("%s")]
 
     def counts(self, search):
         """The number of matches, the facet counts, the names counted, and whether the
@@ -339,26 +342,28 @@ class PostgresSearch:
         of months when given: the GIN index finds those without reading the older matches,
         which need not then be sorted."""
 
-        def newest(extra, extra_params, months, count):
-            where, params = self._where(search)
+        def newest(words, months, count):
+            where, params = self._where(search, words)
             if window:
-                extra, extra_params = (
-                    f"{extra} AND month >= %s",
-                    [*extra_params, window.last - months],
-                )
+                where, params = f"{where} AND month >= %s", [*params, window.last - months]
             if window and window.last < month_number(timezone.now()):
-                extra, extra_params = f"{extra} AND month <= %s", [*extra_params, window.last]
+                where, params = f"{where} AND month <= %s", [*params, window.last]
             statement = (
-                f"SELECT brief_id FROM {ENTRIES} WHERE {where}{extra} "
+                f"SELECT brief_id FROM {ENTRIES} WHERE {where} "
                 f"ORDER BY publish_at DESC, brief_id DESC LIMIT {count}"
             )
-            return statement, [*params, *extra_params]
+            return statement, params
 
         months = window.months if window else None
-        recent, recent_params = newest("", [], months, NEWEST_CANDIDATES)
-        headed, headed_params = newest(
-            f" AND heading @@ {QUERY}", [search.query], months and 4 * months, HEADING_CANDIDATES
+        recent, recent_params = newest(MATCHING, months, NEWEST_CANDIDATES)
+        # Without an exclusion, words in the heading are words of the brief: the index reads
+        # only the heading's (fewer) entries.
+        heading = (
+            f"heading @@ {QUERY}"
+            if EXCLUSION.search(search.query) is None
+            else (f"heading @@ {QUERY} AND {MATCHING}")
         )
+        headed, headed_params = newest(heading, months and 4 * months, HEADING_CANDIDATES)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT brief_id FROM {ENTRIES} WHERE brief_id IN (({recent}) UNION ({headed})) "
@@ -722,10 +727,17 @@ class SearchFacets:
         }
 
     def _url(self, param, add=None, remove=None, many=False):
-        params = self.params.copy()
-        params.pop("page", None)
-        values = [value for value in params.getlist(param) if value != remove]
+        """This search's address with a value of `param` added or removed, from the first
+        page. Written out pair by pair: a page holds dozens, and copying the QueryDict for
+        each was a tenth of the page's time."""
+        values = [value for value in self.params.getlist(param) if value != remove]
         if add is not None:
             values = [*values, add] if many else [add]
-        params.setlist(param, values)
-        return f"?{params.urlencode()}"
+        pairs = []
+        for key, key_values in self.params.lists():
+            if key == param:
+                key_values, values = values, None
+            if key != "page":
+                pairs += [(key, value) for value in key_values]
+        pairs += [(param, value) for value in values or ()]
+        return f"?{urlencode(pairs)}"
