@@ -2,8 +2,11 @@
 embedded default, and the same page and facets on both.
 
 Each brief's searchable text is written to an index whenever the brief, one of its quotes,
-sections or links, its issues, or a quoted expert changes (see briefs/signals.py). Searches
-start from Brief.objects.published(), so only public briefs are ever found or counted.
+sections or links, its issues, or a quoted expert changes (see briefs/signals.py). Only public
+briefs are ever found or counted: on SQLite every search starts from Brief.objects.published();
+on PostgreSQL the matches are counted and ranked on the search entries with the same rule
+(published_condition) on their copies of the publication fields, and the hits shown are read
+through Brief.objects.published().
 """
 
 import functools
@@ -105,6 +108,9 @@ NAMES_SQL = {
 }
 
 
+# The search entries are spread over this many buckets by brief id (SearchEntry.sample).
+SAMPLE_BUCKETS = 1024
+
 # Each brief's issue and expert ids, for bulk loads.
 ISSUE_IDS_SQL = """ARRAY(SELECT t.tag_id FROM briefs_taggedbrief AS t
     WHERE t.content_object_id = b.id ORDER BY t.tag_id)"""
@@ -121,7 +127,7 @@ ENTRY_SQL = f"""
         s.status, s.publish_at, s.withdraw_at,
         (extract(year FROM s.publish_at AT TIME ZONE 'UTC') * 12
             + extract(month FROM s.publish_at AT TIME ZONE 'UTC') - 1)::integer,
-        s.format_id, s.issue_ids, s.expert_ids, mod(s.id, {{buckets}})
+        s.format_id, s.issue_ids, s.expert_ids, mod(s.id, {SAMPLE_BUCKETS})
     FROM ({{source}}) AS s (id, title, summary, names, body, status, publish_at, withdraw_at,
         format_id, issue_ids, expert_ids),
     LATERAL (SELECT setweight(to_tsvector('{CONFIG}', s.title), 'A')
@@ -134,8 +140,6 @@ ENTRY_SQL = f"""
         expert_ids = EXCLUDED.expert_ids, sample = EXCLUDED.sample
 """
 
-# The search entries are spread over this many buckets by brief id (SearchEntry.sample).
-SAMPLE_BUCKETS = 1024
 # Matches are counted and faceted one by one while one bucket suggests that the GIN index
 # hands over at most EXACT_UP_TO entries; beyond, from the fewest buckets likely to hand over
 # SAMPLE_SIZE (a count within a few percent), so that a search reads as many entries on a
@@ -195,18 +199,18 @@ def tally(statement, params):
     return counts, names
 
 
-class RankedHits:
-    """The ranked ids of a search, read as (id, snippet) a page at a time: a paginator's
-    list."""
+class Hits:
+    """A search's ranked hits as a paginator's list: how many can be listed, known already,
+    and (id, snippet) read a page at a time by `page(a slice)`."""
 
-    def __init__(self, ids, load):
-        self.ids, self.load = ids, load
+    def __init__(self, count, page):
+        self.count, self.page = count, page
 
     def __len__(self):
-        return len(self.ids)
+        return self.count
 
-    def __getitem__(self, index):
-        return self.load(self.ids[index])
+    def __getitem__(self, part):
+        return self.page(part)
 
 
 class PostgresSearch:
@@ -222,6 +226,9 @@ class PostgresSearch:
 
     def __init__(self):
         self._chosen = None
+        # What counts() found, which ranking reads: the total, the matches per year, and the
+        # entries the index hands over per match (more than one for a phrase).
+        self._total, self._per_year, self._reads_per_match = 0, {}, 1
 
     def write(self, brief, words):
         issue_ids = sorted(issue.pk for issue in brief.issues.all())
@@ -234,7 +241,7 @@ class PostgresSearch:
             issue_ids, expert_ids,
         ]  # fmt: skip
         with connection.cursor() as cursor:
-            cursor.execute(ENTRY_SQL.format(source=source, buckets=SAMPLE_BUCKETS), params)
+            cursor.execute(ENTRY_SQL.format(source=source), params)
         Brief.objects.filter(pk=brief.pk).update(search_document=words["body"])
 
     def remove(self, brief_id):
@@ -250,9 +257,7 @@ class PostgresSearch:
             JOIN ({NAMES_SQL["postgresql"]} WHERE b2.id = ANY(%s)) AS names ON names.id = b.id
         """
         with connection.cursor() as cursor:
-            cursor.execute(
-                ENTRY_SQL.format(source=source, buckets=SAMPLE_BUCKETS), [list(brief_ids)]
-            )
+            cursor.execute(ENTRY_SQL.format(source=source), [list(brief_ids)])
 
     def matching(self, queryset, text):
         """The briefs of `queryset` whose words match `text`, in its order: for the content
@@ -296,17 +301,18 @@ class PostgresSearch:
                 [search.query, *params],
             )
             read, matched = cursor.fetchone()
-        search.reads_per_match = max(read, 1) / max(matched, 1)
-        if read * SAMPLE_BUCKETS <= EXACT_UP_TO:
-            return *self._tally(search, buckets=None), False
-        buckets = math.ceil(SAMPLE_SIZE / read)
+        self._reads_per_match = max(read, 1) / max(matched, 1)
+        estimated = read * SAMPLE_BUCKETS > EXACT_UP_TO
+        buckets = math.ceil(SAMPLE_SIZE / read) if estimated else None
         counts, names = self._tally(search, buckets)
-        scale = SAMPLE_BUCKETS / buckets
-        estimates = {
-            kind: {key: round(hits * scale) for key, hits in found.items()}
-            for kind, found in counts.items()
-        }
-        return estimates, names, True
+        if estimated:
+            scale = SAMPLE_BUCKETS / buckets
+            counts = {
+                kind: {key: round(hits * scale) for key, hits in found.items()}
+                for kind, found in counts.items()
+            }
+        self._total, self._per_year = counts["total"].get(0, 0), counts["year"]
+        return counts, names, estimated
 
     def _tally(self, search, buckets):
         """The facet counts of the matches, or of those in the first `buckets` buckets."""
@@ -328,13 +334,13 @@ class PostgresSearch:
         return tally(statement, [timezone.get_current_timezone_name(), *params])
 
     def hits(self, search):
-        """The best candidates ranked, as (id, snippet) a page at a time: snippets are made
-        only for the page shown."""
-        window = self._recent_months(search, NEWEST_CANDIDATES)
+        """The best candidates ranked, after counts(): snippets are made only for the page
+        shown."""
+        window = self._recent_months(NEWEST_CANDIDATES)
         ranked = self._ranked(search, window)
-        if window and not window.bounded and len(ranked) < min(search.total, NEWEST_CANDIDATES):
+        if window and not window.bounded and len(ranked) < min(self._total, NEWEST_CANDIDATES):
             ranked = self._ranked(search, None)  # the recent months held too few after all
-        return RankedHits(ranked, lambda ids: self._snippets(ids, search.query))
+        return Hits(len(ranked), lambda part: self._snippets(ranked[part], search.query))
 
     def _ranked(self, search, window):
         """The ids of the newest matches, and the newest with a word in their heading
@@ -372,25 +378,25 @@ class PostgresSearch:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    @staticmethod
-    def _recent_months(search, count):
+    def _recent_months(self, count):
         """The months before the newest matches' month (`last`) that likely hold `count`
         matches twice over, from the matches counted per year, but no more than hold about
         READ_FOR_RANKING entries to read (`bounded`); None when that is most of the matches'
         last two years."""
-        if not search.per_year:
+        per_year = self._per_year
+        if not per_year:
             return None
         now = timezone.now()
-        latest = max(search.per_year)
+        latest = max(per_year)
         last = month_number(now) if latest >= now.year else latest * 12 + 11
         span = 12 + (now.month if latest >= now.year else 12)
-        recent = search.per_year[latest] + search.per_year.get(latest - 1, 0)
-        reads = search.total * search.reads_per_match
-        if recent == 0 or (search.total <= count and reads <= READ_FOR_RANKING):
+        recent = per_year[latest] + per_year.get(latest - 1, 0)
+        reads = self._total * self._reads_per_match
+        if recent == 0 or (self._total <= count and reads <= READ_FOR_RANKING):
             return None
         matches_a_month = recent / span
         months = math.ceil(2 * count / matches_a_month)
-        reads_a_month = matches_a_month * search.reads_per_match
+        reads_a_month = matches_a_month * self._reads_per_match
         affordable = max(1, math.floor(READ_FOR_RANKING / reads_a_month))
         if affordable < months:
             return SimpleNamespace(last=last, months=affordable, bounded=True)
@@ -418,6 +424,9 @@ class PostgresSearch:
 class BriefTableSearch:
     """Search on the briefs' own table, with every match counted and ranked: for SQLite,
     whose archives are small. Subclasses say how briefs match, rank and show a snippet."""
+
+    def __init__(self):
+        self._total = 0  # as counts() found it, for hits()
 
     def matched(self, search):
         briefs = self.matching(Brief.objects.published(), search.query)
@@ -449,13 +458,16 @@ class BriefTableSearch:
             UNION ALL SELECT 'format', m.format_id, count(*) FROM m GROUP BY m.format_id
             UNION ALL SELECT 'year', m.year, count(*) FROM m GROUP BY m.year
         """
-        return *tally(statement, params), False
+        counts, names = tally(statement, params)
+        self._total = counts["total"].get(0, 0)
+        return counts, names, False
 
     def hits(self, search):
-        """(id, snippet) of every match, ranked."""
+        """(id, snippet) of every match, ranked, after counts(): read a page at a time."""
         hits = self.with_snippets(self.ranked(self.matched(search), search.query), search.query)
         order = ("-search_rank", F("publish_at").desc(), "-pk")
-        return hits.order_by(*order).values_list("pk", "search_snippet")
+        ranked = hits.order_by(*order).values_list("pk", "search_snippet")
+        return Hits(self._total, lambda part: list(ranked[part]))
 
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -633,9 +645,6 @@ class SearchFacets:
 
     def __init__(self, params, query):
         self.params, self.query, self.search = params, query, backend()
-        # Entries the index hands over for each match: more than one for a phrase, whose
-        # words' positions are then read (PostgresSearch.counts).
-        self.reads_per_match = 1
         self.issues = public_issues_in_order(filter_values(params, "issue", MAX_ISSUES))
         if self.issues is None:
             raise Http404("No such issue.")
@@ -663,13 +672,14 @@ class SearchFacets:
         return found
 
     def ranked_hits(self):
+        """The hits, ranked, as a paginator's list; after count_and_facets(), which counts
+        them."""
         return self.search.hits(self)
 
     def count_and_facets(self):
         """The number of hits, the facet groups for the template, and whether the counts
         are estimates (PostgresSearch estimates them over tens of thousands of matches)."""
         counts, names, estimated = self.search.counts(self)
-        self.total, self.per_year = counts["total"].get(0, 0), counts["year"]
 
         def ranked(kind, limit=None):
             """(row, count) of the most counted, the most first, then by name."""

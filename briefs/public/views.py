@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -299,12 +298,6 @@ class SearchView(FilterLimitMixin, PageMetaMixin, StrictPaginationMixin, ListVie
             return Brief.objects.none()
         self.hit_count, self.facets, self.estimated = self.search.count_and_facets()
         return self.search.ranked_hits()
-
-    def get_paginator(self, queryset, per_page, **kwargs):
-        paginator = super().get_paginator(queryset, per_page, **kwargs)
-        if isinstance(queryset, QuerySet):
-            paginator.count = self.hit_count  # counted with the facets, not a second time
-        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
