@@ -1,6 +1,6 @@
 """Lighthouse on the front page and on brief pages (the demo's brief, and one with a lead
 image), as a phone and as a desktop: 100 in each of performance, accessibility, best practices
-and SEO (issue 15).
+and SEO (issue 15); performance in the median of three runs, the others in every run.
 
 The Node CLI from package.json (node_modules/.bin/lighthouse) drives Debian's Chromium
 (CHROME_PATH), which resolves no name but loopback's: the test fails if the report lists a
@@ -43,7 +43,15 @@ FORM_FACTORS = {"mobile": [], "desktop": ["--preset=desktop"]}
 # largest thing on its first screen.
 PAGES = ["front page", "brief", "brief with a lead image"]
 RUN_TIMEOUT_S = 180
+# A trace recorded badly is run again, at most this many runs in all (run_lighthouse).
 RUNS = 3
+# Runs per page and form factor. The performance score is the median run's: one run's Total
+# Blocking Time moves with the machine's load (on two busy cores a page that scores 100 scored
+# 99 once, TBT 100 ms for 20 ms alone), and Lighthouse's guide to variability advises the
+# median of several runs. The other categories do not depend on timing, and must be 100 in
+# every run.
+SCORED_RUNS = 3
+TIMED_CATEGORY = "performance"
 # Lighthouse's runtime errors that say "Something went wrong with recording the trace over
 # your page load. Please run Lighthouse again." (core/lib/lh-error.js)
 BAD_TRACE_RECORDING = {
@@ -159,6 +167,30 @@ def costly_audits(result, category):
     return lines
 
 
+def assert_loopback_only(result):
+    requests = result["audits"]["network-requests"]["details"]["items"]
+    assert requests, "Lighthouse saw no request"
+    elsewhere = [item["url"] for item in requests if not is_loopback(item["url"])]
+    assert not elsewhere, f"requests beyond loopback: {elsewhere}"
+
+
+def shortfalls(result, categories):
+    """For each of `categories` scored below 100 in `result`: its score and the audits that
+    cost points."""
+    return [
+        f"  {name}: {round(result['categories'][name]['score'] * 100)}\n"
+        + "\n".join(costly_audits(result, name))
+        for name in categories
+        if result["categories"][name]["score"] != 1
+    ]
+
+
+def median_run(runs):
+    """Of (report, result) pairs, the one whose performance score is the median of the runs'."""
+    ranked = sorted(runs, key=lambda run: run[1]["categories"][TIMED_CATEGORY]["score"])
+    return ranked[len(ranked) // 2]
+
+
 @pytest.mark.parametrize("form_factor", FORM_FACTORS)
 @pytest.mark.parametrize("page", PAGES)
 def test_lighthouse_scores_100_in_every_category(
@@ -167,24 +199,28 @@ def test_lighthouse_scores_100_in_every_category(
     url = site.url + page_path(page, served)
     reports = Path(REPORTS) if REPORTS else tmp_path
     reports.mkdir(parents=True, exist_ok=True)
-    report = reports / f"{page.replace(' ', '-')}-{form_factor}.json"
+    name = f"{page.replace(' ', '-')}-{form_factor}"
 
-    result = run_lighthouse(lighthouse, chromium_path, url, form_factor, report)
-
-    requests = result["audits"]["network-requests"]["details"]["items"]
-    assert requests, "Lighthouse saw no request"
-    elsewhere = [item["url"] for item in requests if not is_loopback(item["url"])]
-    assert not elsewhere, f"requests beyond loopback: {elsewhere}"
-    scores = {name: result["categories"][name]["score"] for name in CATEGORIES}
-    print(f"{page} ({form_factor}): {scores}")
-    failures = [
-        f"  {name}: {round(score * 100)}\n" + "\n".join(costly_audits(result, name))
-        for name, score in scores.items()
-        if score != 1
+    runs, failures = [], []
+    for run in range(1, SCORED_RUNS + 1):
+        report = reports / f"{name}-{run}.json"
+        result = run_lighthouse(lighthouse, chromium_path, url, form_factor, report)
+        assert_loopback_only(result)
+        scores = {category: result["categories"][category]["score"] for category in CATEGORIES}
+        print(f"{page} ({form_factor}), run {run}: {scores}")
+        untimed = [category for category in CATEGORIES if category != TIMED_CATEGORY]
+        failures += [f"run {run} ({report}):\n{line}" for line in shortfalls(result, untimed)]
+        runs.append((report, result))
+    median_report, median = median_run(runs)
+    failures += [
+        f"the median run ({median_report}):\n{line}"
+        for line in shortfalls(median, [TIMED_CATEGORY])
     ]
-    warnings = "\n".join(f"  {warning}" for warning in result.get("runWarnings", []))
+    warnings = "\n".join(
+        f"  {warning}" for _, result in runs for warning in result.get("runWarnings", [])
+    )
     assert not failures, (
-        f"Lighthouse below 100 on the {page} ({form_factor}, {url}); report: {report}\n"
+        f"Lighthouse below 100 on the {page} ({form_factor}, {url}); reports in {reports}\n"
         + "\n".join(failures)
         + (f"\nrun warnings:\n{warnings}" if warnings else "")
     )
