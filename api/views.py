@@ -201,7 +201,9 @@ class IssueListView(PublicReadView, ListAPIView):
     pagination_class = WholeList
 
     def list(self, request, *args, **kwargs):
-        issues = remember("api:issues", lambda: IssueSerializer(public_issues(), many=True).data)
+        issues = remember(
+            "api:issues", lambda: IssueSerializer(public_issues(), many=True).data, lists=True
+        )
         return self.get_paginated_response(issues)
 
 
@@ -228,7 +230,7 @@ class ExpertListView(PublicReadView, ListAPIView):
 
     def list(self, request, *args, **kwargs):
         experts = remember(
-            "api:experts", lambda: ExpertSerializer(public_experts(), many=True).data
+            "api:experts", lambda: ExpertSerializer(public_experts(), many=True).data, lists=True
         )
         return self.get_paginated_response(experts)
 

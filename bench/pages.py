@@ -10,8 +10,10 @@ cache off: every request renders its page and runs its queries) and cached (publ
 whole, briefs.public.middleware). Each page is loaded with `wrk -t2 -c8 -d10s --latency`, and
 the SQL queries of a request are counted in this process: the first request after a change
 ("cold", when the lists' counts and pages are worked out), the next ones ("warm"), and a kept
-page; and the time of the first request after a save, in this process, over 20 saves (each a
-new content version, as any save makes; `--after-save-repeats` for fewer on a large archive).
+page; and the time of the first request after a save, in this process, over 20 saves of each
+kind (`--after-save-repeats` for fewer on a large archive): an edit (a new content version
+with the lists token kept, as an edit of a brief's words makes) and a change to what lists hold
+(both new, as publishing, withdrawing or refiling a brief makes).
 Two floors are measured first and last in each run: ours, a listing page rendered from fake
 objects with no database work (bench/floor.py), and the bare-Django floor of the peer harness
 (../shared/bench/peer, when it is beside the repository: a bare project rendering a listing of
@@ -207,25 +209,31 @@ def queries_per_request(client, paths):
     return counts
 
 
+# The kinds of save, by whether they change what lists hold (briefs.public.freshness.bump).
+SAVES = {"an edit": False, "a change to a list": True}
+
+
 def first_request_after_a_save(client, paths, repeats):
-    """{path: (p50, p99) in ms}: the page cache off, a new content version (what every save
-    makes: briefs.public.freshness.bump, in its own transaction), then one request timed, over
-    `repeats` saves. The other pages' entries stay in the cache meanwhile, as they
-    would on a site: only the new version makes them stale."""
+    """{kind of save: {path: (p50, p99) in ms}}: the page cache off, a new content version as
+    each kind of save makes it (briefs.public.freshness.bump, in its own transaction), then
+    one request timed, over `repeats` saves. The other pages' entries stay in the cache
+    meanwhile, as they would on a site: only the new version makes them stale."""
     timings = {}
     with override_settings(BRIEFS_PAGE_CACHE=False):
-        for path in paths:
-            count_queries(client, path)
-            elapsed = []
-            for _ in range(repeats):
-                with transaction.atomic():
-                    freshness.bump(schedule_changed=False)
-                started = time.perf_counter()
-                response = client.get(path)
-                elapsed.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            timings[path] = (percentile(elapsed, 50), percentile(elapsed, 99))
-            print(f"after a save {path}: p50 {timings[path][0]:.1f} ms", flush=True)
+        for kind, lists_changed in SAVES.items():
+            timings[kind] = {}
+            for path in paths:
+                count_queries(client, path)
+                elapsed = []
+                for _ in range(repeats):
+                    with transaction.atomic():
+                        freshness.bump(schedule_changed=False, lists_changed=lists_changed)
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    elapsed.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (path, response.status_code)
+                timings[kind][path] = (percentile(elapsed, 50), percentile(elapsed, 99))
+                print(f"after {kind} {path}: p50 {timings[kind][path][0]:.1f} ms", flush=True)
     return timings
 
 
@@ -286,11 +294,13 @@ def print_table(pages, queries, after_save, runs):
     print()
     print(
         f"| page | uncached req/s | p50 | p99 | {ratios} | queries cold/warm "
-        f"| cached req/s | p50 | p99 | {ratios} | queries | after a save p50 / p99 |"
+        f"| cached req/s | p50 | p99 | {ratios} | queries "
+        + "".join(f"| after {kind} p50 / p99 " for kind in SAVES)
+        + "|"
     )
     print(
         f"| --- | ---: | ---: | ---: | {ratio_columns} | ---: | ---: | ---: | ---: "
-        f"| {ratio_columns} | ---: | ---: |"
+        f"| {ratio_columns} | ---: " + "| ---: " * len(SAVES) + "|"
     )
     rows = [("floor (template only)", "ours", FLOOR_PATH)]
     if bare:
@@ -312,8 +322,11 @@ def print_table(pages, queries, after_save, runs):
                 ),
                 f"{cold}/{warm}" if mode == "uncached" else f"{kept}",
             ]
-        first = after_save.get(path)
-        cells.append(f"{first[0]:.1f} / {first[1]:.1f} ms" if first and floor_name is None else "")
+        for kind in SAVES:
+            first = after_save[kind].get(path)
+            cells.append(
+                f"{first[0]:.1f} / {first[1]:.1f} ms" if first and floor_name is None else ""
+            )
         print("| " + " | ".join(cells) + " |")
 
 

@@ -713,10 +713,14 @@ class UnsavedEdit(models.Model):
 class ContentVersion(models.Model):
     """One row whose token changes, in the same transaction, with every change to what the
     public may see (briefs.public.freshness): cached pages and lists are kept under it, so a save
-    is never served stale by any process, whatever the cache backend. With it, the next time
-    the public content changes by itself (a scheduled publication or withdrawal)."""
+    is never served stale by any process, whatever the cache backend. Its lists token changes
+    only with a change to what lists hold (which briefs are public, in what order, under which
+    issues, quoting whom, and the issues' and experts' own rows): an edit of a brief's words
+    leaves every list's counts and page ids standing. With them, the next time the public
+    content changes by itself (a scheduled publication or withdrawal)."""
 
     token = models.CharField(max_length=32)
+    lists_token = models.CharField(max_length=32, default="")
     changed_at = models.DateTimeField(default=timezone.now)
     next_change_at = models.DateTimeField(null=True, blank=True)
 

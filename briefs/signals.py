@@ -85,7 +85,8 @@ def images_written(sender, instance, **kwargs):
     the public sees it on were kept without them, here and at the edge."""
     if sender is Brief:
         if Brief.objects.published().filter(pk=instance.pk).exists():
-            freshness.bump(schedule_changed=False)
+            # Its pictures show on its card and page; no list holds other briefs for them.
+            freshness.bump(schedule_changed=False, lists_changed=False)
             payload = changes.brief_payload(instance, None, None)
             outbox.record(Kind.BRIEF_UPDATED, f"brief:{instance.pk}", payload)
     elif publicly_changed(sender, instance):

@@ -7,8 +7,8 @@ calendar, document and text imports, restoring a revision, deleting) runs inside
 - a Transition for each brief whose state moved (briefs.editorial.workflow),
 - a Revision of each brief it changed (briefs.editorial.revisions),
 - one update of the search index, for all the briefs it changed,
-- one new content version, when what the public may see could have changed
-  (briefs.public.freshness),
+- one new content version, when what the public may see could have changed, with a new lists
+  token only when what lists hold could have (briefs.public.freshness),
 - the publication events of what changed in public (events.outbox): mail, purges and webhooks
   act on them after commit, through the worker, so none of them can fail the change, and
 - a new share card for each brief without a lead image whose card no longer shows what it
@@ -52,8 +52,15 @@ class Before:
 
     state: str
     publish_at: object
+    withdraw_at: object
     issues: frozenset
     experts: frozenset
+    # The expert of each quote, with repeats: lists count an expert's quotes.
+    quoted: tuple
+
+    def listed_as(self):
+        """What lists hold of the brief (listed_as() of the brief as it is now)."""
+        return (self.state, self.publish_at, self.withdraw_at, self.issues, self.quoted)
 
 
 def current():
@@ -111,7 +118,7 @@ class Operation:
         ids = sorted(self.changed - set(self.gone))
         # With what each brief's share card shows (share_card.needs_drawing), read for all.
         briefs = Brief.objects.select_related("format").prefetch_related("issues").in_bulk(ids)
-        public_changed = self.other_content_changed or any(
+        public_changed = lists_changed = self.other_content_changed or any(
             before.state in ON_THE_SITE for before in self.gone.values()
         )
         for brief_id in ids:
@@ -134,6 +141,8 @@ class Operation:
             self.revisions[brief_id] = revision
             if (before and before.state in ON_THE_SITE) or brief.state in ON_THE_SITE:
                 public_changed = True
+                if before is None or before.listed_as() != listed_as(brief):
+                    lists_changed = True
             self.raise_events(brief, before, revision, now)
             if share_card.needs_drawing(brief):
                 # Drawn by the worker once this commits, as the lead image's renditions are.
@@ -141,7 +150,7 @@ class Operation:
         if self.changed:
             search.reindex(sorted(self.changed))
         if public_changed:
-            version = freshness.next_version()
+            version = freshness.next_version(lists_changed)
             with freshness.as_version(version):
                 edge.make_pages_first(self.events)
             freshness.bump(version=version)
@@ -181,8 +190,23 @@ def read_before(brief_id):
     return Before(
         state=row.state,
         publish_at=row.publish_at,
+        withdraw_at=row.withdraw_at,
         issues=frozenset(row.issues.values_list("slug", flat=True)),
         experts=frozenset(quoted_expert_slugs(brief_id)),
+        quoted=quoted_experts(brief_id),
+    )
+
+
+def listed_as(brief):
+    """What lists hold of `brief` as it is now: whether and when it is public, its issues, and
+    whom it quotes (Before.listed_as())."""
+    issues = frozenset(issue.slug for issue in brief.issues.all())
+    return (brief.state, brief.publish_at, brief.withdraw_at, issues, quoted_experts(brief.pk))
+
+
+def quoted_experts(brief_id):
+    return tuple(
+        sorted(ExpertQuote.objects.filter(brief=brief_id).values_list("expert_id", flat=True))
     )
 
 

@@ -6,12 +6,15 @@ an expert, a format), or the clock passing a scheduled time (a brief's `publish_
 
 - the content version's token, which every save changes in its own transaction (one row,
   `ContentVersion`, read with one query per request): a save is seen by the very next
-  request, in every process, whatever the cache backend; and
+  request, in every process, whatever the cache backend; or, for what lists share (counts,
+  page ids, the newest of a list), the lists token in the same row, which a save changes only
+  when it changes what a list holds: after an edit of a brief's words, the next request
+  renders that brief's card again and nothing else; and
 - the next scheduled change, kept in the same row: an entry is valid only until the next
   brief is due to appear or leave, so a scheduled brief appears at its time, cache or no cache.
 
-`remember()` keeps derived data (counts, page boundaries, short lists) this way, and
-briefs.public.middleware keeps whole public pages this way.
+`remember()` keeps derived data this way (`lists=True` for counts, page boundaries and short
+lists of ids), and briefs.public.middleware keeps whole public pages this way.
 
 An entry's key names what it holds, not the version: the token and the moment it is valid
 until are kept in the entry, and an entry of an older version is simply overwritten by the
@@ -62,11 +65,14 @@ def soonest_change():
 
 
 def current_version():
-    """(token, next change) of the content as it stands; within a request, read once."""
+    """(token, next change, lists token) of the content as it stands; within a request, read
+    once."""
     held = _held_for_request.get()
     if held is not None:
         return held
-    version = ContentVersion.objects.filter(pk=1).values_list("token", "next_change_at")
+    version = ContentVersion.objects.filter(pk=1).values_list(
+        "token", "next_change_at", "lists_token"
+    )
     row = version.first()
     if row is None:
         # A database flushed by a test framework has lost the row its migration made.
@@ -79,10 +85,14 @@ def content_token():
     return current_version()[0]
 
 
+def lists_token():
+    return current_version()[2]
+
+
 def next_change_at():
     """When what the public sees next changes by itself, or None. Once the moment kept in
     the row has passed, the one after it is found once and shared through the cache."""
-    token, soonest = current_version()
+    token, soonest, lists = current_version()
     now = timezone.now()
     if soonest is None or soonest > now:
         return soonest
@@ -100,29 +110,37 @@ def next_change_at():
         cache.set(NEXT_CHANGE_KEY, entry, timeout=seconds_until(later))
         _in_process.keep(NEXT_CHANGE_KEY, entry)
     if _held_for_request.get() is not None:
-        _held_for_request.set((token, later))
+        _held_for_request.set((token, later, lists))
     return later
 
 
-def bump(schedule_changed=True, version=None):
+def bump(schedule_changed=True, lists_changed=True, version=None):
     """A new token for a change to what the public may see; called inside the change's
     transaction, so the token and the content it stands for commit (or vanish) together.
-    The next scheduled change is found again when a brief's times may have moved. `version`,
-    from next_version(), is the one to give it, when pages were made under it first."""
-    token, next_change = version or (uuid.uuid4().hex, None)
-    values = {"token": token, "changed_at": timezone.now()}
+    The next scheduled change is found again when a brief's times may have moved, and the
+    lists token changes unless the change leaves every list as it was. `version`, from
+    next_version(), is the one to give it, when pages were made under it first."""
+    values = {"changed_at": timezone.now()}
     if version is not None:
-        values["next_change_at"] = next_change
-    elif schedule_changed:
-        values["next_change_at"] = soonest_change()
+        token, next_change, lists = version
+        values.update(token=token, next_change_at=next_change)
+        lists_changed = lists is not None
+    else:
+        values["token"] = uuid.uuid4().hex
+        if schedule_changed:
+            values["next_change_at"] = soonest_change()
+    if lists_changed:
+        values["lists_token"] = lists if version is not None else uuid.uuid4().hex
     if not ContentVersion.objects.filter(pk=1).update(**values):
         values["next_change_at"] = soonest_change()
+        values.setdefault("lists_token", uuid.uuid4().hex)
         ContentVersion.objects.update_or_create(pk=1, defaults=values)
 
 
-def next_version():
-    """(token, next scheduled change) for the content as the current transaction leaves it."""
-    return uuid.uuid4().hex, soonest_change()
+def next_version(lists_changed=True):
+    """(token, next scheduled change, new lists token or None) for the content as the current
+    transaction leaves it."""
+    return uuid.uuid4().hex, soonest_change(), uuid.uuid4().hex if lists_changed else None
 
 
 @contextmanager
@@ -130,7 +148,10 @@ def as_version(version):
     """Read the content as `version` (from next_version()) within the block, before bump()
     gives it to everyone: pages made inside are kept under it. The row is locked only by the
     bump, at the end of the change, not while pages are made."""
-    held = _held_for_request.set(version)
+    token, next_change, lists = version
+    if lists is None:
+        lists = ContentVersion.objects.filter(pk=1).values_list("lists_token", flat=True).first()
+    held = _held_for_request.set((token, next_change, lists))
     try:
         yield
     finally:
@@ -173,11 +194,12 @@ def entry_key(name):
     return f"briefs:{digest}"
 
 
-def remember(name, compute):
+def remember(name, compute, *, lists=False):
     """What `compute()` returns for the public content as it stands now: computed once per
-    content version and until the next scheduled change, then shared by every request and,
-    through the cache, every process. Treat what it returns as read-only."""
-    token = content_token()
+    content version (or, with `lists`, once per lists token: for what depends only on which
+    briefs lists hold and in what order) and until the next scheduled change, then shared by
+    every request and, through the cache, every process. Treat what it returns as read-only."""
+    token = lists_token() if lists else content_token()
     key = entry_key(name)
     kept = recall([key], lambda entry: current(entry, token)).get(key)
     if current(kept, token):

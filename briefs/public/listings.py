@@ -1,10 +1,13 @@
-"""What the public lists share, worked out once per content version (briefs.public.freshness).
+"""What the public lists share, worked out once per lists token (briefs.public.freshness).
 
 Counting public briefs per issue or per expert, the length of a list and the briefs on each of
 its pages, the briefs "more on" a brief's issues and an issue's most quoted experts all walk
-many rows of a large archive. Their results change only when the content does or when a
-scheduled time passes, so each is computed once for the content as it stands and shared by
-every request until then: a page of a list then reads its twenty rows by id, at any depth.
+many rows of a large archive. Their results change only when what lists hold does (a brief
+published, withdrawn, moved in time, filed under other issues, quoting other experts; an issue
+or expert edited) or when a scheduled time passes, so each is computed once for the lists as
+they stand and shared by every request until then: a page of a list then reads its twenty
+rows by id, at any depth, and an edit of a brief's words costs the next request that brief's
+card alone.
 """
 
 from django.core.cache import cache
@@ -16,10 +19,10 @@ from experts.models import Expert
 
 from ..models import Brief, Issue, TaggedBrief
 from .freshness import (
-    content_token,
     current,
     entry_key,
     keep_in_process,
+    lists_token,
     next_change_at,
     recall,
     remember,
@@ -33,7 +36,7 @@ TOP_EXPERTS_COUNT = 5
 def public_issues():
     """Every issue with a public brief, by name, with `public_brief_count` and
     `latest_publish_at`."""
-    return remember("public-issues", lambda: list(Issue.objects.public()))
+    return remember("public-issues", lambda: list(Issue.objects.public()), lists=True)
 
 
 def public_issue(slug):
@@ -56,7 +59,9 @@ def public_issues_in_order(slugs):
 def public_experts():
     """Every expert quoted in a public brief, by name, with `public_quote_count` and
     `latest_quoted_at`."""
-    return remember("public-experts", lambda: list(Expert.objects.public().order_by("name")))
+    return remember(
+        "public-experts", lambda: list(Expert.objects.public().order_by("name")), lists=True
+    )
 
 
 def public_expert(slug):
@@ -68,11 +73,12 @@ def public_expert(slug):
 
 def more_on(brief):
     """Other public briefs sharing the brief's issues: those with most issues in common (the
-    newest of them on a tie), shown newest first. Ranked on the narrow issue rows alone, then
-    the few chosen are read whole."""
+    newest of them on a tie), shown newest first. Ranked on the narrow issue rows alone, once
+    per lists token; the few chosen are read whole (by the brief's page, made once per content
+    version)."""
 
-    def compute():
-        ranked = list(
+    def rank():
+        return list(
             TaggedBrief.objects.filter(tag__in=brief.issues.all())
             .filter(published_condition("content_object__"))
             .exclude(content_object=brief)
@@ -81,10 +87,10 @@ def more_on(brief):
             .order_by("-in_common", "-newest", "-content_object")
             .values_list("content_object", flat=True)[:MORE_ON_COUNT]
         )
-        found = Brief.objects.select_related("format").in_bulk(ranked).values()
-        return sorted(found, key=lambda other: (other.publish_at, other.pk), reverse=True)
 
-    return remember(f"more-on:{brief.pk}", compute)
+    ranked = remember(f"more-on:{brief.pk}", rank, lists=True)
+    found = Brief.objects.select_related("format").in_bulk(ranked).values()
+    return sorted(found, key=lambda other: (other.publish_at, other.pk), reverse=True)
 
 
 def most_quoted_on(issue):
@@ -100,6 +106,7 @@ def top_experts_on(issue):
     return remember(
         f"top-experts:{issue.pk}",
         lambda: list(most_quoted_on(issue)[:TOP_EXPERTS_COUNT]),
+        lists=True,
     )
 
 
@@ -109,6 +116,7 @@ def newest_ids(name, briefs, count):
     return remember(
         f"newest:{name}:{count}",
         lambda: list(briefs.newest_first().values_list("pk", flat=True)[:count]),
+        lists=True,
     )
 
 
@@ -134,11 +142,12 @@ def newest_first_page(name, briefs, per_page, number):
     """How many briefs the newest-first list `name` of `briefs` holds, and the ids of those
     on page `number` (None past the end).
 
-    The first request for the list after a change walks its ids once, newest first, and
+    The first request for the list after a change to what it holds walks its ids once, newest
+    first, and
     keeps the count and each page's ids under their own cache keys: a request then reads two
     small entries and its own twenty rows, whatever the list's length or the page's depth.
     """
-    token = content_token()
+    token = lists_token()
     count_key = entry_key(f"page-ids:{name}:{per_page}:count")
     page_key = entry_key(f"page-ids:{name}:{per_page}:{number}")
     kept = recall([count_key, page_key], lambda entry: current(entry, token))

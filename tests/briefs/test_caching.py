@@ -1,19 +1,13 @@
 """Caching that is never wrong: with public pages kept whole (briefs.public.middleware), a save
 shows on the very next request everywhere, and a scheduled time is kept to the second.
 
-Each test runs with the local-memory cache and with Redis (REDIS_URL's backend, the
-production setup); Redis at 127.0.0.1:6379 is a real part: missing, the Redis runs skip here
-and fail under CI. And each runs with the page cache off, where what pages are made of is kept
-all the same (lists' ids and counts, rendered cards: briefs.public.listings, .cards), and must
-be as exact.
+Each test runs with the local-memory cache and with Redis, and with the page cache off
+(the `page_cache` fixture, tests/briefs/conftest.py).
 """
 
-import os
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from briefs.models import Brief, Issue
@@ -22,37 +16,6 @@ from tests.factories import BriefFactory, ExpertQuoteFactory
 from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
-
-REDIS_LOCATION = "redis://127.0.0.1:6379/15"
-
-
-def redis_is_running():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(params=["local memory", "redis", "page cache off"])
-def page_cache(request, settings):
-    """The page cache on, backed by each of the two backends the settings can choose; or off,
-    with only what pages are made of kept."""
-    settings.BRIEFS_PAGE_CACHE = request.param != "page cache off"
-    if request.param == "redis":
-        if not redis_is_running():
-            if os.environ.get("CI") == "true":
-                pytest.fail("Redis is not running at 127.0.0.1:6379 (CI=true: it must be)")
-            pytest.skip("Redis is not running at 127.0.0.1:6379")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_LOCATION,
-            }
-        }
-    cache.clear()
-    yield request.param
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,196 @@
+"""What lists share (counts, each list's page ids, the newest of each list, the briefs "more
+on" a brief: briefs.public.listings) is kept under the lists token, which a save through the
+write path changes only when it changes what a list holds (issue 16: the first request after
+a save). After an edit of a brief's words, the next request renders that brief's card again
+and works out no list; after any change to what a list holds, every list shows it at once.
+
+Each test runs with the page cache on (local memory and Redis) and off (the `page_cache`
+fixture), the changes made as editors make them: in the admin, or through the
+write path's operations.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from briefs.editorial import changes
+from briefs.models import Brief, Issue
+from experts.models import Expert
+from tests.briefs.test_admin import change_url, submit
+from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
+from tests.pages import card_titles, visible_text
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+LISTS = ["/", "/briefs/", "/briefs/?page=2", "/issues/", "/issues/shipping/", "/experts/"]
+# The queries of each list's first request after an edit, page cache off: the content
+# version, and the page's cards (their briefs, and the briefs' issues); the front page has two
+# sets of cards (its lead and the rest). Working a list out again would add its count and page
+# ids, the public issues with their counts, and the public experts with theirs.
+AFTER_AN_EDIT = {"/": 5, "/briefs/": 3, "/briefs/?page=2": 3, "/issues/shipping/": 3}
+
+
+@pytest.fixture
+def archive(time_machine, settings):
+    """Three public briefs on two pages of two: Port Strikes Spread (Shipping and Labor,
+    quoting Ada Reyes), Grain Prices Climb (Food), An Older Brief (Shipping)."""
+    settings.BRIEFS_PAGE_SIZE = 2
+    time_machine.move_to(NOW, tick=False)
+    strikes = BriefFactory(
+        title="Port Strikes Spread",
+        publish_at=datetime(2026, 5, 30, 13, 0, tzinfo=UTC),
+        issues=["Shipping", "Labor"],
+    )
+    ExpertQuoteFactory(brief=strikes, expert__name="Ada Reyes", text="Strikes travel fast.")
+    BriefFactory(
+        title="Grain Prices Climb", publish_at=datetime(2026, 5, 20, tzinfo=UTC), issues=["Food"]
+    )
+    BriefFactory(
+        title="An Older Brief", publish_at=datetime(2026, 5, 1, tzinfo=UTC), issues=["Shipping"]
+    )
+    return strikes
+
+
+@pytest.fixture
+def editor_client(editor):
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def warm(client, urls):
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+        client.get(url)
+
+
+def text_of(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return visible_text(response)
+
+
+def all_titles(client):
+    return card_titles(client.get("/briefs/")) + card_titles(client.get("/briefs/?page=2"))
+
+
+def test_an_edit_of_a_briefs_words_works_out_no_list_again(
+    page_cache, archive, client, editor_client, django_assert_max_num_queries
+):
+    warm(client, LISTS)
+    response = submit(editor_client, change_url(archive), title="Port Strikes Reach the North")
+    assert response.status_code == 302
+
+    if page_cache == "page cache off":
+        for url, most in AFTER_AN_EDIT.items():
+            with django_assert_max_num_queries(most):
+                client.get(url)
+    assert all_titles(client) == [
+        "Port Strikes Reach the North",
+        "Grain Prices Climb",
+        "An Older Brief",
+    ]
+    assert "Port Strikes Reach the North" in text_of(client, "/issues/shipping/")
+    assert "Port Strikes Reach the North" in text_of(client, "/")
+
+
+def test_a_brief_filed_under_another_issue_moves_between_lists_and_counts(
+    page_cache, archive, client, editor_client
+):
+    warm(client, LISTS + ["/issues/food/", "/issues/labor/"])
+    food = Issue.objects.get(name="Food")
+    response = submit(editor_client, change_url(archive), issues=[str(food.pk)])
+    assert response.status_code == 302
+
+    assert card_titles(client.get("/issues/food/")) == ["Port Strikes Spread", "Grain Prices Climb"]
+    assert card_titles(client.get("/issues/shipping/")) == ["An Older Brief"]
+    assert client.get("/issues/labor/").status_code == 404
+    issues = text_of(client, "/issues/")
+    assert "Food 2 briefs" in issues and "Shipping 1 brief" in issues
+    assert "Labor" not in issues
+
+
+def test_a_quote_by_another_expert_lists_the_brief_on_their_page(page_cache, archive, client):
+    ben = ExpertFactory(name="Ben Okafor")
+    warm(client, LISTS + ["/experts/ada-reyes/"])
+    assert client.get("/experts/ben-okafor/").status_code == 404
+
+    with changes.operation(note="A second view") as change:
+        change.watch(archive)
+        ExpertQuoteFactory(brief=archive, expert=ben, text="Ports adapt.")
+
+    assert "Port Strikes Spread" in text_of(client, "/experts/ben-okafor/")
+    assert "Ben Okafor" in text_of(client, "/experts/")
+
+
+def test_a_second_quote_by_the_same_expert_is_counted(page_cache, archive, client):
+    ada = Expert.objects.get(name="Ada Reyes")
+    other = Brief.objects.get(title="Grain Prices Climb")
+    warm(client, ["/experts/"])
+    assert "Quoted in 1 brief" in text_of(client, "/experts/")
+
+    with changes.operation(note="Ada on grain") as change:
+        change.watch(other)
+        ExpertQuoteFactory(brief=other, expert=ada, text="Grain follows ports.")
+
+    assert "Quoted in 2 briefs" in text_of(client, "/experts/")
+
+
+def test_a_brief_moved_back_in_time_moves_down_every_list(
+    page_cache, archive, client, editor_client
+):
+    warm(client, LISTS)
+    # The admin's times are the site's (America/New_York): 2026-04-01 08:00 is 12:00 UTC.
+    response = submit(editor_client, change_url(archive), publish_at="2026-04-01T08:00")
+    assert response.status_code == 302
+    assert Brief.objects.get(pk=archive.pk).publish_at == datetime(2026, 4, 1, 12, tzinfo=UTC)
+
+    assert all_titles(client) == ["Grain Prices Climb", "An Older Brief", "Port Strikes Spread"]
+    assert card_titles(client.get("/issues/shipping/")) == ["An Older Brief", "Port Strikes Spread"]
+
+
+def test_a_withdrawal_set_for_later_takes_the_brief_off_every_list_at_its_time(
+    page_cache, archive, client, editor_client, time_machine
+):
+    warm(client, LISTS)
+    response = submit(editor_client, change_url(archive), withdraw_at="2026-06-02T05:00")
+    assert response.status_code == 302
+    assert "Port Strikes Spread" in all_titles(client)
+
+    time_machine.move_to(datetime(2026, 6, 2, 9, 0, tzinfo=UTC), tick=False)
+    assert all_titles(client) == ["Grain Prices Climb", "An Older Brief"]
+    assert "Labor" not in text_of(client, "/issues/")
+    assert client.get("/experts/ada-reyes/").status_code == 404
+
+
+def test_a_withdrawn_published_or_deleted_brief_changes_every_list_at_once(
+    page_cache, archive, client, editor, time_machine
+):
+    warm(client, LISTS)
+    changes.withdraw(archive, editor, "Superseded by events.")
+    assert all_titles(client) == ["Grain Prices Climb", "An Older Brief"]
+    assert "Labor" not in text_of(client, "/issues/")
+
+    draft = BriefFactory(
+        title="Canal Fees Rise", status=Brief.Status.REVIEW, publish_at=None, issues=["Shipping"]
+    )
+    warm(client, ["/", "/briefs/", "/issues/", "/issues/shipping/"])
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    changes.publish_now(draft, editor)
+    assert all_titles(client) == ["Canal Fees Rise", "Grain Prices Climb", "An Older Brief"]
+    assert "Shipping 2 briefs" in text_of(client, "/issues/")
+
+    changes.delete(Brief.objects.get(title="An Older Brief"), editor)
+    assert all_titles(client) == ["Canal Fees Rise", "Grain Prices Climb"]
+    assert "Shipping 1 brief" in text_of(client, "/issues/")
+
+
+def test_a_renamed_issue_is_renamed_in_every_list(page_cache, archive, client):
+    warm(client, LISTS)
+    with changes.operation(note="Rename"):
+        issue = Issue.objects.get(name="Food")
+        issue.name = "Food Security"
+        issue.save()
+    assert "Food Security 1 brief" in text_of(client, "/issues/")
