@@ -288,6 +288,9 @@ class Brief(models.Model):
         indexes = [
             # Public lists newest first, read backwards: (publish_at, id) is their order.
             models.Index(fields=["status", "publish_at", "id"], name="brief_public_order"),
+            # The latest change to a public brief, for the sitemap index's date: read backwards
+            # to the first public one, not over every brief.
+            models.Index(fields=["updated_at"], name="brief_updated_at"),
             # The next withdrawal to come (briefs.public.freshness): few briefs have one.
             models.Index(
                 fields=["withdraw_at"],

@@ -11,6 +11,7 @@ from briefs.public.sitemaps import (
     ExpertSitemap,
     IssueSitemap,
     kept_per_version,
+    sitemap_section,
 )
 from briefs_site import health, two_factor
 
@@ -35,7 +36,7 @@ urlpatterns = [
     path("sitemap.xml", kept_per_version(sitemaps.index), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "sitemap-<section>.xml",
-        kept_per_version(sitemaps.sitemap),
+        kept_per_version(sitemap_section),
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -29,8 +29,15 @@ _SLUG_STANDING_IN = "slug-standing-in-0f3a9c"
 def slug_url(name, slug):
     """reverse(name, kwargs={"slug": slug}) for the public pages' slug URLs, without resolving
     the pattern again for each of the dozens of links on a page."""
+    return slug_urls(name)(slug)
+
+
+def slug_urls(name):
+    """slug_url(name, slug) as a function of the slug alone, for thousands of links at once
+    (a sitemap page): the URL configuration is looked up once, not per link."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _slug_url_pattern(name, urlconf, get_script_prefix()).replace(_SLUG_STANDING_IN, slug)
+    before, after = _slug_url_pattern(name, urlconf, get_script_prefix()).split(_SLUG_STANDING_IN)
+    return lambda slug: f"{before}{slug}{after}"
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,11 +1,25 @@
+"""The sitemap: an index of its sections' pages (briefs, issues, experts), each page kept per
+content version. The briefs' section is the large one: its count and where each of its pages
+starts are kept per lists token, so an edit costs one page's rows again, and its pages are
+written straight out, 5,000 URLs without a template node each."""
+
 from functools import wraps
+from xml.sax.saxutils import escape
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
-from django.http import HttpResponse
+from django.contrib.sitemaps.views import sitemap, x_robots_tag
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models.functions import Greatest
+from django.http import Http404, HttpResponse
+from django.template.response import SimpleTemplateResponse
+from django.utils.http import http_date
+from django.utils.timezone import get_current_timezone
+
+from common.slugs import slug_urls
 
 from ..models import Brief
-from .freshness import recent_entries, remember_each
+from .freshness import recent_entries, remember, remember_each
 from .listings import public_experts, public_issues
 
 # URLs per sitemap page: the protocol allows 50,000; smaller pages are quick to make and fetch.
@@ -28,7 +42,8 @@ def kept_per_version(view):
 
         def render(missing):
             response = view(request, *args, **kwargs)
-            response.render()
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
             return {name: (response.content, dict(response.items()))}
 
         content, headers = remember_each([name], render, in_process=_pages_in_process)[name]
@@ -40,19 +55,90 @@ def kept_per_version(view):
     return kept_view
 
 
+class KeptPagesPaginator(Paginator):
+    """Pages of public briefs by id: the count and the id each page starts at are worked out
+    once per lists token, so a page reads its own rows from its first id, at any depth."""
+
+    def __init__(self, briefs, per_page):
+        super().__init__(briefs, per_page)
+        self.count, self.starts = remember(
+            f"sitemap-page-starts:{per_page}", self.find_starts, lists=True
+        )
+
+    def find_starts(self):
+        ids = list(self.object_list.values_list("pk", flat=True))
+        return len(ids), ids[:: self.per_page]
+
+    def page(self, number):
+        number = self.validate_number(number)
+        rows = self.object_list.filter(pk__gte=self.starts[number - 1])[: self.per_page]
+        return self._get_page(rows, number, self)
+
+
 class BriefSitemap(Sitemap):
     limit = SITEMAP_PAGE_SIZE
 
     def items(self):
         return Brief.objects.published().only("slug", "publish_at", "updated_at").order_by("pk")
 
+    @property
+    def paginator(self):
+        return KeptPagesPaginator(self.items(), self.limit)
+
     def lastmod(self, brief):
         return max(brief.publish_at, brief.updated_at)
 
     def get_latest_lastmod(self):
-        # For the index: asked of the database, not by walking every public brief.
-        latest = self.items().aggregate(published=Max("publish_at"), updated=Max("updated_at"))
-        return max(filter(None, latest.values()), default=None)
+        # For the index: the newest of each date, each read backwards along its own index.
+        public = Brief.objects.published()
+        latest = [
+            public.order_by(f"-{date}").values_list(date, flat=True).first()
+            for date in ("publish_at", "updated_at")
+        ]
+        return max(filter(None, latest), default=None)
+
+
+URLSET_START = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    'xmlns:xhtml="http://www.w3.org/1999/xhtml">'
+)
+
+
+def sitemap_section(request, sitemaps, section):
+    """A page of a section of the sitemap: the briefs' written by briefs_sitemap(), the
+    others by Django's view."""
+    if section == "briefs":
+        return briefs_sitemap(request)
+    return sitemap(request, sitemaps, section)
+
+
+@x_robots_tag
+def briefs_sitemap(request):
+    """A page (`?p=N`) of the briefs' section, as django.contrib.sitemaps.views.sitemap makes
+    it (each brief's address and the date, in the site's time zone, it last changed; the
+    latest of them as Last-Modified), written straight out: through the template, a page of
+    5,000 URLs took 300 ms to render."""
+    sitemap = BriefSitemap()
+    try:
+        page = sitemap.paginator.page(request.GET.get("p", 1))
+    except InvalidPage as error:
+        raise Http404("No such sitemap page.") from error
+    site = escape(f"{request.scheme}://{get_current_site(request).domain}")
+    address, zone = slug_urls("briefs:detail"), get_current_timezone()
+    parts, latest = [URLSET_START], None
+    rows = page.object_list.annotate(lastmod=Greatest("publish_at", "updated_at"))
+    for slug, lastmod in rows.values_list("slug", "lastmod"):
+        latest = lastmod if latest is None else max(latest, lastmod)
+        parts.append(
+            f"<url><loc>{site}{escape(address(slug))}</loc>"
+            f"<lastmod>{lastmod.astimezone(zone).date().isoformat()}</lastmod></url>"
+        )
+    parts.append("</urlset>\n")
+    response = HttpResponse("".join(parts), content_type="application/xml")
+    if latest is not None:
+        response["Last-Modified"] = http_date(latest.timestamp())
+    return response
 
 
 class IssueSitemap(Sitemap):

@@ -194,3 +194,28 @@ def test_a_renamed_issue_is_renamed_in_every_list(page_cache, archive, client):
         issue.name = "Food Security"
         issue.save()
     assert "Food Security 1 brief" in text_of(client, "/issues/")
+
+
+def test_the_sitemap_dates_an_edit_at_once_without_counting_the_briefs_again(
+    page_cache, archive, client, editor_client, time_machine, django_assert_max_num_queries
+):
+    warm(client, ["/sitemap.xml", "/sitemap-briefs.xml"])
+    assert f"{archive.get_absolute_url()}</loc><lastmod>2026-06-01<" in sitemap_page(client)
+
+    time_machine.move_to(datetime(2026, 6, 3, 15, 0, tzinfo=UTC), tick=False)
+    response = submit(editor_client, change_url(archive), title="Port Strikes Reach the North")
+    assert response.status_code == 302
+
+    if page_cache == "page cache off":
+        # The content version and the page's own rows: its start and the count are kept.
+        with django_assert_max_num_queries(2):
+            client.get("/sitemap-briefs.xml")
+    assert f"{archive.get_absolute_url()}</loc><lastmod>2026-06-03<" in sitemap_page(client)
+    index = client.get("/sitemap.xml").content.decode()
+    assert "sitemap-briefs.xml</loc><lastmod>2026-06-03T11:00:00-04:00</lastmod>" in index
+
+
+def sitemap_page(client):
+    response = client.get("/sitemap-briefs.xml")
+    assert response.status_code == 200
+    return response.content.decode()
