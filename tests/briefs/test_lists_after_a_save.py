@@ -12,10 +12,12 @@ write path's operations.
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from briefs.editorial import changes
 from briefs.models import Brief, Issue
+from briefs.public import freshness
 from experts.models import Expert
 from tests.briefs.test_admin import change_url, submit
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
@@ -219,3 +221,13 @@ def sitemap_page(client):
     response = client.get("/sitemap-briefs.xml")
     assert response.status_code == 200
     return response.content.decode()
+
+
+def test_a_page_whose_kept_ids_left_the_cache_is_worked_out_again(archive, client, settings):
+    settings.BRIEFS_PAGE_CACHE = False
+    assert card_titles(client.get("/briefs/?page=2")) == ["An Older Brief"]
+    # The cache evicts the entry holding the first pages' ids, and keeps the list's count.
+    assert cache.delete(freshness.entry_key("page-ids:briefs::2:run:0"))
+    freshness.forget_in_process()
+    assert card_titles(client.get("/briefs/?page=2")) == ["An Older Brief"]
+    assert client.get("/briefs/?page=3").status_code == 404
