@@ -25,8 +25,8 @@ PUBLIC_BRIEFS = 94_000
 ISSUE_COUNT = 40
 ISSUES_PER_BRIEF = 3
 PAGE_SIZE = 20
-# (token, next scheduled change): the floor's content never changes.
-FLOOR_VERSION = ("bench-floor", None)
+# (token, next scheduled change, lists token): the floor's content never changes.
+FLOOR_VERSION = ("bench-floor", None, "bench-floor")
 
 SUMMARY = (
     "A summary of ordinary length: what happened, why it matters for policy, and what the "

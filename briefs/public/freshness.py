@@ -45,6 +45,8 @@ from ..models import Brief, ContentVersion
 LONGEST_KEPT = timedelta(hours=24)
 
 _held_for_request = ContextVar("briefs_content_version", default=None)
+# In a version given to bump(): the next scheduled change stands as it is.
+UNCHANGED = object()
 NEXT_CHANGE_KEY = "briefs:next-change"
 
 
@@ -120,17 +122,18 @@ def bump(schedule_changed=True, lists_changed=True, version=None):
     The next scheduled change is found again when a brief's times may have moved, and the
     lists token changes unless the change leaves every list as it was. `version`, from
     next_version(), is the one to give it, when pages were made under it first."""
-    values = {"changed_at": timezone.now()}
-    if version is not None:
-        token, next_change, lists = version
-        values.update(token=token, next_change_at=next_change)
-        lists_changed = lists is not None
-    else:
-        values["token"] = uuid.uuid4().hex
-        if schedule_changed:
-            values["next_change_at"] = soonest_change()
-    if lists_changed:
-        values["lists_token"] = lists if version is not None else uuid.uuid4().hex
+    if version is None:
+        version = (
+            uuid.uuid4().hex,
+            soonest_change() if schedule_changed else UNCHANGED,
+            uuid.uuid4().hex if lists_changed else None,
+        )
+    token, next_change, lists = version
+    values = {"token": token, "changed_at": timezone.now()}
+    if next_change is not UNCHANGED:
+        values["next_change_at"] = next_change
+    if lists is not None:
+        values["lists_token"] = lists
     if not ContentVersion.objects.filter(pk=1).update(**values):
         values["next_change_at"] = soonest_change()
         values.setdefault("lists_token", uuid.uuid4().hex)
