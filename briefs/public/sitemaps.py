@@ -79,14 +79,11 @@ class BriefSitemap(Sitemap):
     limit = SITEMAP_PAGE_SIZE
 
     def items(self):
-        return Brief.objects.published().only("slug", "publish_at", "updated_at").order_by("pk")
+        return Brief.objects.published().order_by("pk")
 
     @property
     def paginator(self):
         return KeptPagesPaginator(self.items(), self.limit)
-
-    def lastmod(self, brief):
-        return max(brief.publish_at, brief.updated_at)
 
     def get_latest_lastmod(self):
         # For the index: the newest of each date, each read backwards along its own index.
