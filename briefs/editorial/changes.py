@@ -8,7 +8,8 @@ calendar, document and text imports, restoring a revision, deleting) runs inside
 - a Revision of each brief it changed (briefs.editorial.revisions),
 - one update of the search index, for all the briefs it changed,
 - one new content version, when what the public may see could have changed, with a new lists
-  token only when what lists hold could have (briefs.public.freshness),
+  token only when what lists hold could have (briefs.public.freshness); then the public
+  issues' and experts' counts are worked out before it commits (briefs.public.listings),
 - the publication events of what changed in public (events.outbox): mail, purges and webhooks
   act on them after commit, through the worker, so none of them can fail the change, and
 - a new share card for each brief without a lead image whose card no longer shows what it
@@ -36,7 +37,7 @@ from experts.models import Expert, ExpertQuote
 
 from .. import share_card, tasks
 from ..models import Brief, BriefSection, Format, RelatedLink, Revision, person_name
-from ..public import edge, freshness, search
+from ..public import edge, freshness, listings, search
 from . import revisions, workflow
 from .workflow import ChangeRefused
 
@@ -150,10 +151,7 @@ class Operation:
         if self.changed:
             search.reindex(sorted(self.changed))
         if public_changed:
-            version = freshness.next_version(lists_changed)
-            with freshness.as_version(version):
-                edge.make_pages_first(self.events)
-            freshness.bump(version=version)
+            new_version(self.events, lists_changed)
 
     def raise_events(self, brief, before, revision, now):
         subject = f"brief:{brief.pk}"
@@ -181,6 +179,18 @@ class Operation:
             outbox.cancel(subject, [Kind.BRIEF_WITHDRAWN])
         if state == State.REVIEW and (before is None or before.state != State.REVIEW):
             outbox.record(Kind.BRIEF_SUBMITTED, subject, {**payload, "comment": self.comment})
+
+
+def new_version(events, lists_changed):
+    """Give the content a new version at the end of a change that the public may see: what
+    lists hold worked out first when it changed, and the pages `events` affect made first,
+    under the new version before it commits."""
+    version = freshness.next_version(lists_changed)
+    with freshness.as_version(version):
+        if lists_changed:
+            listings.work_out_ahead()
+        edge.make_pages_first(events)
+    freshness.bump(version=version)
 
 
 def read_before(brief_id):

@@ -142,15 +142,19 @@ def bump(schedule_changed=True, lists_changed=True, version=None):
 
 def next_version(lists_changed=True):
     """(token, next scheduled change, new lists token or None) for the content as the current
-    transaction leaves it."""
+    transaction leaves it. For a change to what lists hold, the row is locked first: what is
+    worked out under the new lists token before the bump then sees every change committed
+    before this one, and none commits between (its bump would wait for this one's end)."""
+    if lists_changed:
+        ContentVersion.objects.select_for_update().filter(pk=1).exists()
     return uuid.uuid4().hex, soonest_change(), uuid.uuid4().hex if lists_changed else None
 
 
 @contextmanager
 def as_version(version):
     """Read the content as `version` (from next_version()) within the block, before bump()
-    gives it to everyone: pages made inside are kept under it. The row is locked only by the
-    bump, at the end of the change, not while pages are made."""
+    gives it to everyone: pages made inside are kept under it. The row is locked while they
+    are made only for a change to what lists hold (next_version())."""
     token, next_change, lists = version
     if lists is None:
         lists = ContentVersion.objects.filter(pk=1).values_list("lists_token", flat=True).first()

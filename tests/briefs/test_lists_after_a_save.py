@@ -231,3 +231,26 @@ def test_a_page_whose_kept_ids_left_the_cache_is_worked_out_again(archive, clien
     freshness.forget_in_process()
     assert card_titles(client.get("/briefs/?page=2")) == ["An Older Brief"]
     assert client.get("/briefs/?page=3").status_code == 404
+
+
+def test_a_publication_works_out_the_issues_and_experts_counts_before_it_commits(
+    archive, client, editor, settings, time_machine, django_assert_max_num_queries
+):
+    settings.BRIEFS_PAGE_CACHE = False
+    warm(client, ["/issues/", "/experts/"])
+    draft = BriefFactory(
+        title="Canal Fees Rise", status=Brief.Status.REVIEW, publish_at=None, issues=["Shipping"]
+    )
+    ExpertQuoteFactory(brief=draft, expert=Expert.objects.get(name="Ada Reyes"), text="Costly.")
+    warm(client, ["/issues/", "/experts/"])
+
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    changes.publish_now(draft, editor)
+
+    # The content version alone: the counts were kept by the publication itself.
+    with django_assert_max_num_queries(1):
+        issues = text_of(client, "/issues/")
+    with django_assert_max_num_queries(1):
+        experts = text_of(client, "/experts/")
+    assert "Shipping 3 briefs" in issues
+    assert "Quoted in 2 briefs" in experts
