@@ -11,10 +11,9 @@ card alone.
 """
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.http import Http404
 
-from common.publication import published_condition
 from experts.models import Expert
 
 from ..models import Brief, Issue, TaggedBrief
@@ -30,6 +29,8 @@ from .freshness import (
 )
 
 MORE_ON_COUNT = 4
+# How many of the newest briefs sharing an issue with a brief "more on" ranks.
+MORE_ON_CANDIDATES = 500
 TOP_EXPERTS_COUNT = 5
 # Pages of a list whose ids are kept in one cache entry (newest_first_page).
 PAGES_KEPT_TOGETHER = 50
@@ -83,16 +84,25 @@ def public_expert(slug):
 
 
 def more_on(brief):
-    """Other public briefs sharing the brief's issues: those with most issues in common (the
-    newest of them on a tie), shown newest first. Ranked on the narrow issue rows alone, once
-    per lists token; the few chosen are read whole (by the brief's page, made once per content
-    version)."""
+    """Other public briefs sharing the brief's issues: of the newest MORE_ON_CANDIDATES that
+    share one, those with most issues in common (the newest of them on a tie), shown newest
+    first. Ranked in one query once per lists token; the few chosen are read whole (by the
+    brief's page, made once per content version). Ranking every brief that shares an issue
+    took 120 ms on 100,000 briefs, for each brief's page after every change to a list; the
+    newest that share one are found walking the public briefs newest first, and stop there."""
 
     def rank():
+        issues = list(brief.issues.all())
+        sharing = TaggedBrief.objects.filter(content_object=OuterRef("pk"), tag__in=issues)
+        candidates = (
+            Brief.objects.published()
+            .filter(Exists(sharing))
+            .exclude(pk=brief.pk)
+            .newest_first()
+            .values("pk")[:MORE_ON_CANDIDATES]
+        )
         return list(
-            TaggedBrief.objects.filter(tag__in=brief.issues.all())
-            .filter(published_condition("content_object__"))
-            .exclude(content_object=brief)
+            TaggedBrief.objects.filter(tag__in=issues, content_object__in=candidates)
             .values("content_object")
             .annotate(in_common=Count("pk"), newest=Max("content_object__publish_at"))
             .order_by("-in_common", "-newest", "-content_object")
