@@ -4,9 +4,9 @@ write path changes only when it changes what a list holds (issue 16: the first r
 a save). After an edit of a brief's words, the next request renders that brief's card again
 and works out no list; after any change to what a list holds, every list shows it at once.
 
-Each test runs with the page cache on (local memory and Redis) and off (the `page_cache`
-fixture), the changes made as editors make them: in the admin, or through the
-write path's operations.
+The tests of what pages show run with the page cache on (local memory and Redis) and off
+(the `page_cache` fixture); those counting queries, with it off. The changes are made as
+editors make them: in the admin, or through the write path's operations.
 """
 
 from datetime import UTC, datetime, timedelta
