@@ -94,13 +94,21 @@ def axe_script():
 class RequestsAnswered:
     """The live server's application, counting the requests it is answering: the test's
     database is emptied only once none is (a page's background request, such as the brief
-    form's autosave, may still be at work when the test ends, on the same connection)."""
+    form's autosave, may still be at work when the test ends, on the same connection). From
+    the end of the test until its database is emptied, it takes no new request: a beacon the
+    browser sends as its pages close (the autosave's "closed") may reach the server after the
+    count was looked at, and would be answered on a database being emptied ("database table
+    is locked" on SQLite)."""
 
     def __init__(self, app):
         self.app, self.active, self.changed = app, 0, threading.Condition()
+        self.taking = True
 
     def __call__(self, environ, start_response):
         with self.changed:
+            if not self.taking:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"The test is over."]
             self.active += 1
         try:
             return _Answered(self.app(environ, start_response), self._done)
@@ -113,8 +121,14 @@ class RequestsAnswered:
             self.active -= 1
             self.changed.notify_all()
 
-    def wait(self):
+    def take_requests(self):
         with self.changed:
+            self.taking = True
+
+    def stop_and_wait(self):
+        """Take no new request, and wait for those at work to be answered."""
+        with self.changed:
+            self.taking = False
             self.changed.wait_for(lambda: self.active == 0, timeout=DEFAULT_TIMEOUT_MS / 1000)
 
 
@@ -136,22 +150,25 @@ class _Answered:
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings):
+def site(request, live_server, transactional_db, settings):
     """The live server on a database its thread can see, with the editorial groups.
 
     transactional_db flushes the tables after each test, and the flush's post_migrate
     signal makes the groups again; ensure_editorial_groups() covers a database where it
-    did not run. The flush waits for the requests the server is still answering.
+    did not run. The flush waits for the requests the server is still answering, and the
+    server takes no new one until the database is emptied.
     """
     server = live_server.thread.httpd
     if not isinstance(server.get_app(), RequestsAnswered):
         server.set_app(RequestsAnswered(server.get_app()))
+    # Taking requests again once the test's database is emptied (pytest_runtest_teardown).
+    request.node.requests_answered = server.get_app()
     if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
         ensure_editorial_groups()
     # Absolute links (a shared preview's, the canonical ones) then lead to the live server.
     settings.SITE_URL = live_server.url
     yield live_server
-    server.get_app().wait()
+    server.get_app().stop_and_wait()
 
 
 def _route(route):
@@ -168,6 +185,18 @@ def _route(route):
             route.fulfill(path=file)
             return
     route.continue_()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    try:
+        return (yield)
+    finally:
+        # The test's database is emptied: the live server, shared by the session's tests (the
+        # edge's too), takes requests again.
+        answered = getattr(item, "requests_answered", None)
+        if answered is not None:
+            answered.take_requests()
 
 
 @pytest.hookimpl(wrapper=True)
