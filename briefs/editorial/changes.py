@@ -124,7 +124,7 @@ class Operation:
         )
         for brief_id in ids:
             brief = briefs[brief_id]
-            before = self.before.get(brief_id)
+            before = watched = self.before.get(brief_id)
             if before is None and brief_id not in self.created:
                 # Saved without watch(): no move can be told, so none is recorded.
                 before = read_before(brief_id)
@@ -142,7 +142,9 @@ class Operation:
             self.revisions[brief_id] = revision
             if (before and before.state in ON_THE_SITE) or brief.state in ON_THE_SITE:
                 public_changed = True
-                if before is None or before.listed_as() != listed_as(brief):
+                # Read only now, what a brief saved without watch() was is not known: its
+                # lists are worked out again.
+                if watched is None or watched.listed_as() != listed_as(brief):
                     lists_changed = True
             self.raise_events(brief, before, revision, now)
             if share_card.needs_drawing(brief):

@@ -127,6 +127,19 @@ def test_a_quote_by_another_expert_lists_the_brief_on_their_page(page_cache, arc
     assert "Ben Okafor" in text_of(client, "/experts/")
 
 
+def test_a_brief_changed_without_being_watched_has_its_lists_worked_out_again(
+    page_cache, archive, client
+):
+    ben = ExpertFactory(name="Ben Okafor")
+    warm(client, LISTS)
+    # What the brief was is read only at the operation's end, after the change: not known.
+    with changes.operation(note="A quote added by a script"):
+        ExpertQuoteFactory(brief=archive, expert=ben, text="Ports adapt.")
+
+    assert "Ben Okafor" in text_of(client, "/experts/")
+    assert "Port Strikes Spread" in text_of(client, "/experts/ben-okafor/")
+
+
 def test_a_second_quote_by_the_same_expert_is_counted(page_cache, archive, client):
     ada = Expert.objects.get(name="Ada Reyes")
     other = Brief.objects.get(title="Grain Prices Climb")
