@@ -29,15 +29,19 @@ _SLUG_STANDING_IN = "slug-standing-in-0f3a9c"
 def slug_url(name, slug):
     """reverse(name, kwargs={"slug": slug}) for the public pages' slug URLs, without resolving
     the pattern again for each of the dozens of links on a page."""
-    return slug_urls(name)(slug)
+    return _current_pattern(name).replace(_SLUG_STANDING_IN, slug)
 
 
 def slug_urls(name):
     """slug_url(name, slug) as a function of the slug alone, for thousands of links at once
     (a sitemap page): the URL configuration is looked up once, not per link."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    before, after = _slug_url_pattern(name, urlconf, get_script_prefix()).split(_SLUG_STANDING_IN)
+    before, after = _current_pattern(name).split(_SLUG_STANDING_IN)
     return lambda slug: f"{before}{slug}{after}"
+
+
+def _current_pattern(name):
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _slug_url_pattern(name, urlconf, get_script_prefix())
 
 
 @functools.lru_cache(maxsize=64)

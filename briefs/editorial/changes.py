@@ -117,8 +117,11 @@ class Operation:
     def finish(self):
         now = timezone.now()
         ids = sorted(self.changed - set(self.gone))
-        # With what each brief's share card shows (share_card.needs_drawing), read for all.
-        briefs = Brief.objects.select_related("format").prefetch_related("issues").in_bulk(ids)
+        # With what each brief's share card shows (share_card.needs_drawing) and what lists
+        # hold of it (listed_as()), read for all.
+        briefs = (
+            Brief.objects.select_related("format").prefetch_related("issues", "quotes").in_bulk(ids)
+        )
         public_changed = lists_changed = self.other_content_changed or any(
             before.state in ON_THE_SITE for before in self.gone.values()
         )
@@ -199,13 +202,16 @@ def read_before(brief_id):
     row = Brief.objects.filter(pk=brief_id).only("status", "publish_at", "withdraw_at").first()
     if row is None:
         return None
+    quotes = list(
+        ExpertQuote.objects.filter(brief=brief_id).values_list("expert_id", "expert__slug")
+    )
     return Before(
         state=row.state,
         publish_at=row.publish_at,
         withdraw_at=row.withdraw_at,
         issues=frozenset(row.issues.values_list("slug", flat=True)),
-        experts=frozenset(quoted_expert_slugs(brief_id)),
-        quoted=quoted_experts(brief_id),
+        experts=frozenset(slug for _, slug in quotes),
+        quoted=tuple(sorted(expert for expert, _ in quotes)),
     )
 
 
@@ -213,13 +219,8 @@ def listed_as(brief):
     """What lists hold of `brief` as it is now: whether and when it is public, its issues, and
     whom it quotes (Before.listed_as())."""
     issues = frozenset(issue.slug for issue in brief.issues.all())
-    return (brief.state, brief.publish_at, brief.withdraw_at, issues, quoted_experts(brief.pk))
-
-
-def quoted_experts(brief_id):
-    return tuple(
-        sorted(ExpertQuote.objects.filter(brief=brief_id).values_list("expert_id", flat=True))
-    )
+    quoted = tuple(sorted(quote.expert_id for quote in brief.quotes.all()))
+    return (brief.state, brief.publish_at, brief.withdraw_at, issues, quoted)
 
 
 def quoted_expert_slugs(brief_id):

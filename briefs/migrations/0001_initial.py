@@ -8,312 +8,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Brief",
+            name='Brief',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        blank=True,
-                        help_text="The brief's address, made from the title when left empty. It cannot change once the brief is published.",
-                        max_length=200,
-                        unique=True,
-                    ),
-                ),
-                (
-                    "summary",
-                    models.TextField(
-                        blank=True,
-                        help_text="One paragraph for lists, previews and search engines.",
-                    ),
-                ),
-                (
-                    "lead_image",
-                    models.ImageField(
-                        blank=True,
-                        height_field="lead_image_height",
-                        help_text="JPEG, PNG, WebP or GIF, up to 10 MB. Sizes for every screen are made from it.",
-                        upload_to=common.images.GeneratedName("briefs/images"),
-                        validators=[common.images.validate_image],
-                        width_field="lead_image_width",
-                    ),
-                ),
-                (
-                    "lead_image_width",
-                    models.PositiveIntegerField(blank=True, editable=False, null=True),
-                ),
-                (
-                    "lead_image_height",
-                    models.PositiveIntegerField(blank=True, editable=False, null=True),
-                ),
-                (
-                    "lead_image_alt",
-                    models.CharField(
-                        blank=True,
-                        help_text="What the image shows, for readers who cannot see it. Required with an image.",
-                        max_length=300,
-                        verbose_name="alt text",
-                    ),
-                ),
-                (
-                    "lead_image_caption",
-                    models.CharField(blank=True, max_length=300, verbose_name="caption"),
-                ),
-                (
-                    "lead_image_credit",
-                    models.CharField(blank=True, max_length=200, verbose_name="credit"),
-                ),
-                (
-                    "lead_image_renditions",
-                    models.JSONField(blank=True, default=dict, editable=False),
-                ),
-                (
-                    "latest_developments",
-                    models.TextField(
-                        help_text="The news the brief reacts to. Markdown: a blank line starts a paragraph."
-                    ),
-                ),
-                ("latest_developments_html", models.TextField(blank=True, editable=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published (or scheduled)"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        default="draft",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "publish_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="A published brief is public from this time on; a time in the future schedules it, and it appears by itself when the time comes. Left empty, publishing publishes now.",
-                        null=True,
-                        verbose_name="publish at",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('slug', models.SlugField(blank=True, help_text="The brief's address, made from the title when left empty. It cannot change once the brief is published.", max_length=200, unique=True)),
+                ('summary', models.TextField(blank=True, help_text='One paragraph for lists, previews and search engines.')),
+                ('lead_image', models.ImageField(blank=True, height_field='lead_image_height', help_text='JPEG, PNG, WebP or GIF, up to 10 MB. Sizes for every screen are made from it.', upload_to=common.images.GeneratedName('briefs/images'), validators=[common.images.validate_image], width_field='lead_image_width')),
+                ('lead_image_width', models.PositiveIntegerField(blank=True, editable=False, null=True)),
+                ('lead_image_height', models.PositiveIntegerField(blank=True, editable=False, null=True)),
+                ('lead_image_alt', models.CharField(blank=True, help_text='What the image shows, for readers who cannot see it. Required with an image.', max_length=300, verbose_name='alt text')),
+                ('lead_image_caption', models.CharField(blank=True, max_length=300, verbose_name='caption')),
+                ('lead_image_credit', models.CharField(blank=True, max_length=200, verbose_name='credit')),
+                ('lead_image_renditions', models.JSONField(blank=True, default=dict, editable=False)),
+                ('latest_developments', models.TextField(help_text='The news the brief reacts to. Markdown: a blank line starts a paragraph.')),
+                ('latest_developments_html', models.TextField(blank=True, editable=False)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published (or scheduled)'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
+                ('publish_at', models.DateTimeField(blank=True, help_text='A published brief is public from this time on; a time in the future schedules it, and it appears by itself when the time comes. Left empty, publishing publishes now.', null=True, verbose_name='publish at')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": [
-                    models.OrderBy(models.F("publish_at"), descending=True, nulls_last=True),
-                    "-pk",
-                ],
-                "permissions": [("publish_brief", "Can publish, schedule and withdraw briefs")],
+                'ordering': [models.OrderBy(models.F('publish_at'), descending=True, nulls_last=True), '-pk'],
+                'permissions': [('publish_brief', 'Can publish, schedule and withdraw briefs')],
             },
         ),
         migrations.CreateModel(
-            name="Format",
+            name='Format',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=60, unique=True)),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(default=0, help_text="Order in menus."),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=60, unique=True)),
+                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in menus.')),
             ],
             options={
-                "ordering": ["position", "name"],
+                'ordering': ['position', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="Issue",
+            name='Issue',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
-                (
-                    "slug",
-                    models.SlugField(
-                        allow_unicode=True, max_length=100, unique=True, verbose_name="slug"
-                    ),
-                ),
-                (
-                    "description",
-                    models.TextField(blank=True, help_text="Shown at the top of the issue's page."),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
+                ('slug', models.SlugField(allow_unicode=True, max_length=100, unique=True, verbose_name='slug')),
+                ('description', models.TextField(blank=True, help_text="Shown at the top of the issue's page.")),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="BriefSection",
+            name='BriefSection',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="order"),
-                ),
-                ("heading", models.CharField(max_length=200)),
-                ("body", models.TextField(help_text="Markdown: a blank line starts a paragraph.")),
-                ("body_html", models.TextField(blank=True, editable=False)),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sections",
-                        to="briefs.brief",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField(blank=True, null=True, verbose_name='order')),
+                ('heading', models.CharField(max_length=200)),
+                ('body', models.TextField(help_text='Markdown: a blank line starts a paragraph.')),
+                ('body_html', models.TextField(blank=True, editable=False)),
+                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='briefs.brief')),
             ],
             options={
-                "verbose_name": "further section",
-                "ordering": [models.OrderBy(models.F("position"), nulls_last=True), "pk"],
-                "abstract": False,
+                'verbose_name': 'further section',
+                'ordering': [models.OrderBy(models.F('position'), nulls_last=True), 'pk'],
+                'abstract': False,
             },
         ),
         migrations.AddField(
-            model_name="brief",
-            name="format",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="briefs",
-                to="briefs.format",
-            ),
+            model_name='brief',
+            name='format',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='briefs', to='briefs.format'),
         ),
         migrations.CreateModel(
-            name="TaggedBrief",
+            name='TaggedBrief',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "content_object",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "tag",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="tagged_briefs",
-                        to="briefs.issue",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='briefs.brief')),
+                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_briefs', to='briefs.issue')),
             ],
         ),
         migrations.AddField(
-            model_name="brief",
-            name="issues",
-            field=taggit.managers.TaggableManager(
-                blank=True,
-                help_text="The policy issues the brief is filed under.",
-                through="briefs.TaggedBrief",
-                to="briefs.Issue",
-                verbose_name="issues",
-            ),
+            model_name='brief',
+            name='issues',
+            field=taggit.managers.TaggableManager(blank=True, help_text='The policy issues the brief is filed under.', through='briefs.TaggedBrief', to='briefs.Issue', verbose_name='issues'),
         ),
         migrations.CreateModel(
-            name="RelatedLink",
+            name='RelatedLink',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="order"),
-                ),
-                ("title", models.CharField(max_length=300)),
-                (
-                    "byline",
-                    models.CharField(
-                        blank=True,
-                        help_text='"by Jane Doe", or a format such as "Flash Brief".',
-                        max_length=200,
-                    ),
-                ),
-                (
-                    "url",
-                    models.URLField(
-                        blank=True,
-                        help_text="An http or https address. Leave empty when linking to one of our briefs.",
-                        max_length=500,
-                        validators=[django.core.validators.URLValidator(schemes=["http", "https"])],
-                        verbose_name="outside address",
-                    ),
-                ),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="related_links",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "target",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Shown to readers only while that brief is public.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="inbound_links",
-                        to="briefs.brief",
-                        verbose_name="one of our briefs",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField(blank=True, null=True, verbose_name='order')),
+                ('title', models.CharField(max_length=300)),
+                ('byline', models.CharField(blank=True, help_text='"by Jane Doe", or a format such as "Flash Brief".', max_length=200)),
+                ('url', models.URLField(blank=True, help_text='An http or https address. Leave empty when linking to one of our briefs.', max_length=500, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='outside address')),
+                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='related_links', to='briefs.brief')),
+                ('target', models.ForeignKey(blank=True, help_text='Shown to readers only while that brief is public.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_links', to='briefs.brief', verbose_name='one of our briefs')),
             ],
             options={
-                "verbose_name": "related link",
-                "ordering": [models.OrderBy(models.F("position"), nulls_last=True), "pk"],
-                "abstract": False,
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("url", ""), ("target__isnull", True), _connector="OR"),
-                        name="related_link_one_destination",
-                    )
-                ],
+                'verbose_name': 'related link',
+                'ordering': [models.OrderBy(models.F('position'), nulls_last=True), 'pk'],
+                'abstract': False,
+                'constraints': [models.CheckConstraint(condition=models.Q(('url', ''), ('target__isnull', True), _connector='OR'), name='related_link_one_destination')],
             },
         ),
         migrations.AddConstraint(
-            model_name="taggedbrief",
-            constraint=models.UniqueConstraint(
-                fields=("content_object", "tag"), name="unique_issue_per_brief"
-            ),
+            model_name='taggedbrief',
+            constraint=models.UniqueConstraint(fields=('content_object', 'tag'), name='unique_issue_per_brief'),
         ),
         migrations.AddIndex(
-            model_name="brief",
-            index=models.Index(fields=["status", "publish_at"], name="brief_status_publish_at"),
+            model_name='brief',
+            index=models.Index(fields=['status', 'publish_at'], name='brief_status_publish_at'),
         ),
     ]

@@ -35,19 +35,20 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0002_default_formats"),
+        ('briefs', '0002_default_formats'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="brief",
-            name="search_document",
+            model_name='brief',
+            name='search_document',
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
-            model_name="brief",
-            name="search_vector",
+            model_name='brief',
+            name='search_vector',
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.RunPython(_run(CREATE), _run(DROP)),

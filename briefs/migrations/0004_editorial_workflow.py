@@ -7,170 +7,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0003_search"),
+        ('briefs', '0003_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="brief",
-            name="version",
+            model_name='brief',
+            name='version',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name="brief",
-            name="withdraw_at",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="Optional. From this time on the brief leaves the site as if withdrawn: for briefs that are only true for a while.",
-                null=True,
-                verbose_name="withdraw at",
-            ),
+            model_name='brief',
+            name='withdraw_at',
+            field=models.DateTimeField(blank=True, help_text='Optional. From this time on the brief leaves the site as if withdrawn: for briefs that are only true for a while.', null=True, verbose_name='withdraw at'),
         ),
         migrations.CreateModel(
-            name="PreviewLink",
+            name='PreviewLink',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("expires_at", models.DateTimeField()),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="preview_links",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('expires_at', models.DateTimeField()),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='preview_links', to='briefs.brief')),
+                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at", "-pk"],
+                'ordering': ['-created_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="Transition",
+            name='Transition',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("from_state", models.CharField(blank=True, max_length=20)),
-                ("to_state", models.CharField(max_length=20)),
-                ("publish_at", models.DateTimeField(blank=True, null=True)),
-                ("comment", models.TextField(blank=True)),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="transitions",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('from_state', models.CharField(blank=True, max_length=20)),
+                ('to_state', models.CharField(max_length=20)),
+                ('publish_at', models.DateTimeField(blank=True, null=True)),
+                ('comment', models.TextField(blank=True)),
+                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='briefs.brief')),
+                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-at", "-pk"],
+                'ordering': ['-at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="EditingSession",
+            name='EditingSession',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='briefs.brief')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("brief", "user"), name="one_editing_session_per_user"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('brief', 'user'), name='one_editing_session_per_user')],
             },
         ),
         migrations.CreateModel(
-            name="Revision",
+            name='Revision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveIntegerField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("note", models.TextField(blank=True)),
-                ("document", models.JSONField()),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('note', models.TextField(blank=True)),
+                ('document', models.JSONField()),
+                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='briefs.brief')),
+                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-number"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("brief", "number"), name="unique_revision_number"
-                    )
-                ],
+                'ordering': ['-number'],
+                'constraints': [models.UniqueConstraint(fields=('brief', 'number'), name='unique_revision_number')],
             },
         ),
     ]

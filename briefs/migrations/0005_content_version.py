@@ -23,40 +23,32 @@ def create_version(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0004_editorial_workflow"),
+        ('briefs', '0004_editorial_workflow'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ContentVersion",
+            name='ContentVersion',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("token", models.CharField(max_length=32)),
-                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("next_change_at", models.DateTimeField(blank=True, null=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token', models.CharField(max_length=32)),
+                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('next_change_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddIndex(
-            model_name="brief",
-            index=models.Index(
-                condition=models.Q(("withdraw_at__isnull", False)),
-                fields=["withdraw_at"],
-                name="brief_withdraw_at",
-            ),
+            model_name='brief',
+            index=models.Index(condition=models.Q(('withdraw_at__isnull', False)), fields=['withdraw_at'], name='brief_withdraw_at'),
         ),
         migrations.RemoveIndex(
-            model_name="brief",
-            name="brief_status_publish_at",
+            model_name='brief',
+            name='brief_status_publish_at',
         ),
         migrations.AddIndex(
-            model_name="brief",
-            index=models.Index(fields=["status", "publish_at", "id"], name="brief_public_order"),
+            model_name='brief',
+            index=models.Index(fields=['status', 'publish_at', 'id'], name='brief_public_order'),
         ),
         migrations.RunPython(create_version, migrations.RunPython.noop),
     ]

@@ -5,19 +5,15 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0005_content_version"),
+        ('briefs', '0005_content_version'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="relatedlink",
-            name="url",
-            field=briefs.models.OutsideAddressField(
-                blank=True,
-                help_text="An http or https address, or mailto: and an email address. Leave empty when linking to one of our briefs.",
-                max_length=500,
-                verbose_name="outside address",
-            ),
+            model_name='relatedlink',
+            name='url',
+            field=briefs.models.OutsideAddressField(blank=True, help_text='An http or https address, or mailto: and an email address. Leave empty when linking to one of our briefs.', max_length=500, verbose_name='outside address'),
         ),
     ]

@@ -5,109 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0006_related_link_mailto"),
+        ('briefs', '0006_related_link_mailto'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="brief",
-            name="submission_key",
+            model_name='brief',
+            name='submission_key',
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
         migrations.AlterField(
-            model_name="brief",
-            name="title",
-            field=models.CharField(
-                max_length=200,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "[\\r\\n\\v\\f\\x85\\u2028\\u2029]",
-                        code="line_break",
-                        inverse_match=True,
-                        message="Keep this on one line: it may not contain a line break.",
-                    )
-                ],
-            ),
+            model_name='brief',
+            name='title',
+            field=models.CharField(max_length=200, validators=[django.core.validators.RegexValidator('[\\r\\n\\v\\f\\x85\\u2028\\u2029]', code='line_break', inverse_match=True, message='Keep this on one line: it may not contain a line break.')]),
         ),
         migrations.AlterField(
-            model_name="briefsection",
-            name="heading",
-            field=models.CharField(
-                max_length=200,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "[\\r\\n\\v\\f\\x85\\u2028\\u2029]",
-                        code="line_break",
-                        inverse_match=True,
-                        message="Keep this on one line: it may not contain a line break.",
-                    )
-                ],
-            ),
+            model_name='briefsection',
+            name='heading',
+            field=models.CharField(max_length=200, validators=[django.core.validators.RegexValidator('[\\r\\n\\v\\f\\x85\\u2028\\u2029]', code='line_break', inverse_match=True, message='Keep this on one line: it may not contain a line break.')]),
         ),
         migrations.AlterField(
-            model_name="format",
-            name="name",
-            field=models.CharField(
-                max_length=60,
-                unique=True,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "[\\r\\n\\v\\f\\x85\\u2028\\u2029]",
-                        code="line_break",
-                        inverse_match=True,
-                        message="Keep this on one line: it may not contain a line break.",
-                    )
-                ],
-            ),
+            model_name='format',
+            name='name',
+            field=models.CharField(max_length=60, unique=True, validators=[django.core.validators.RegexValidator('[\\r\\n\\v\\f\\x85\\u2028\\u2029]', code='line_break', inverse_match=True, message='Keep this on one line: it may not contain a line break.')]),
         ),
         migrations.AlterField(
-            model_name="issue",
-            name="name",
-            field=models.CharField(
-                max_length=100,
-                unique=True,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "[\\r\\n\\v\\f\\x85\\u2028\\u2029]",
-                        code="line_break",
-                        inverse_match=True,
-                        message="Keep this on one line: it may not contain a line break.",
-                    )
-                ],
-                verbose_name="name",
-            ),
+            model_name='issue',
+            name='name',
+            field=models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('[\\r\\n\\v\\f\\x85\\u2028\\u2029]', code='line_break', inverse_match=True, message='Keep this on one line: it may not contain a line break.')], verbose_name='name'),
         ),
         migrations.AlterField(
-            model_name="relatedlink",
-            name="byline",
-            field=models.CharField(
-                blank=True,
-                help_text='"by Jane Doe", or a format such as "Flash Brief".',
-                max_length=200,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "[\\r\\n\\v\\f\\x85\\u2028\\u2029]",
-                        code="line_break",
-                        inverse_match=True,
-                        message="Keep this on one line: it may not contain a line break.",
-                    )
-                ],
-            ),
+            model_name='relatedlink',
+            name='byline',
+            field=models.CharField(blank=True, help_text='"by Jane Doe", or a format such as "Flash Brief".', max_length=200, validators=[django.core.validators.RegexValidator('[\\r\\n\\v\\f\\x85\\u2028\\u2029]', code='line_break', inverse_match=True, message='Keep this on one line: it may not contain a line break.')]),
         ),
         migrations.AlterField(
-            model_name="relatedlink",
-            name="title",
-            field=models.CharField(
-                max_length=300,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "[\\r\\n\\v\\f\\x85\\u2028\\u2029]",
-                        code="line_break",
-                        inverse_match=True,
-                        message="Keep this on one line: it may not contain a line break.",
-                    )
-                ],
-            ),
+            model_name='relatedlink',
+            name='title',
+            field=models.CharField(max_length=300, validators=[django.core.validators.RegexValidator('[\\r\\n\\v\\f\\x85\\u2028\\u2029]', code='line_break', inverse_match=True, message='Keep this on one line: it may not contain a line break.')]),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0008_brief_mail_to_subscribers"),
+        ('briefs', '0008_brief_mail_to_subscribers'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="brief",
-            name="share_card",
-            field=models.ImageField(blank=True, editable=False, upload_to=""),
+            model_name='brief',
+            name='share_card',
+            field=models.ImageField(blank=True, editable=False, upload_to=''),
         ),
     ]

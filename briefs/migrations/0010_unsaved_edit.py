@@ -7,52 +7,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0009_share_card"),
+        ('briefs', '0009_share_card'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="UnsavedEdit",
+            name='UnsavedEdit',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("fields", models.JSONField()),
-                ("saved_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "brief",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="briefs.brief",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('fields', models.JSONField()),
+                ('saved_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('brief', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='briefs.brief')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("user", "brief"), name="one_unsaved_edit_per_brief"
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("brief", None)),
-                        fields=("user",),
-                        name="one_unsaved_new_brief",
-                    ),
-                ],
+                'constraints': [models.UniqueConstraint(fields=('user', 'brief'), name='one_unsaved_edit_per_brief'), models.UniqueConstraint(condition=models.Q(('brief', None)), fields=('user',), name='one_unsaved_new_brief')],
             },
         ),
     ]

@@ -37,7 +37,8 @@ WRITE_ENTRIES = """
         || setweight(to_tsvector('english', s.names), 'B') AS heading) AS h
 """
 CREATE_INDEX = (
-    "CREATE INDEX search_entry_gin ON briefs_searchentry USING gin (sample, month, words, heading)"
+    "CREATE INDEX search_entry_gin ON briefs_searchentry "
+    "USING gin (sample, month, words, heading)"
 )
 
 
@@ -67,65 +68,36 @@ def restore_brief_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("briefs", "0010_unsaved_edit"),
-        ("experts", "0002_single_line_names"),
+        ('briefs', '0010_unsaved_edit'),
+        ('experts', '0002_single_line_names'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SearchEntry",
+            name='SearchEntry',
             fields=[
-                (
-                    "brief",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="search_entry",
-                        serialize=False,
-                        to="briefs.brief",
-                    ),
-                ),
-                ("words", django.contrib.postgres.search.SearchVectorField()),
-                ("heading", django.contrib.postgres.search.SearchVectorField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published (or scheduled)"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("publish_at", models.DateTimeField(null=True)),
-                ("withdraw_at", models.DateTimeField(null=True)),
-                ("month", models.IntegerField(null=True)),
-                ("format_id", models.IntegerField(null=True)),
-                (
-                    "issue_ids",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.IntegerField(), default=list, size=None
-                    ),
-                ),
-                (
-                    "expert_ids",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.IntegerField(), default=list, size=None
-                    ),
-                ),
-                ("sample", models.IntegerField()),
+                ('brief', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_entry', serialize=False, to='briefs.brief')),
+                ('words', django.contrib.postgres.search.SearchVectorField()),
+                ('heading', django.contrib.postgres.search.SearchVectorField()),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published (or scheduled)'), ('withdrawn', 'Withdrawn')], max_length=20)),
+                ('publish_at', models.DateTimeField(null=True)),
+                ('withdraw_at', models.DateTimeField(null=True)),
+                ('month', models.IntegerField(null=True)),
+                ('format_id', models.IntegerField(null=True)),
+                ('issue_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), default=list, size=None)),
+                ('expert_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), default=list, size=None)),
+                ('sample', models.IntegerField()),
             ],
             options={
-                "verbose_name_plural": "search entries",
+                'verbose_name_plural': 'search entries',
             },
         ),
         migrations.RunPython(write_entries, drop_index),
         migrations.RunPython(migrations.RunPython.noop, restore_brief_index),
         migrations.RemoveField(
-            model_name="brief",
-            name="search_vector",
+            model_name='brief',
+            name='search_vector',
         ),
     ]
