@@ -133,6 +133,10 @@ class BriefQuerySet(models.QuerySet):
         the index brief_public_order read backwards, so a page reads only its own rows."""
         return self.order_by("-publish_at", "-pk")
 
+    def oldest_first(self):
+        """The order of newest_first(), reversed: the same index read forwards."""
+        return self.order_by("publish_at", "pk")
+
     def with_page_parts(self):
         """With everything a brief's page (and its mail) shows, in a fixed number of queries.
         Related links to briefs that are not public stay out, on a preview as in public."""
@@ -432,6 +436,29 @@ class TaggedBrief(ItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_issue_per_brief")
         ]
+
+
+class IssueQuoteCount(models.Model):
+    """How many quotes an expert has in the settled public briefs of an issue: published, with
+    no withdrawal set. Kept by the database's own triggers (migration 0015) on every write to
+    briefs, their issues and their quotes, whatever makes it (the write path, a factory, an
+    import, a bulk load), so it cannot drift from the rows it counts; briefs with a time still
+    to come, the few whose publication or withdrawal is set later, are counted when it is read
+    (briefs.public.listings.most_quoted_on). An issue's most quoted experts are then read from
+    its two hundred rows or so, where counting them walked every quote of every public brief
+    under it: 65 ms for the largest issue of 100,000 briefs after every publication."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    expert = models.ForeignKey("experts.Expert", on_delete=models.CASCADE, related_name="+")
+    quotes = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "expert"], name="one_count_per_issue_expert")
+        ]
+
+    def __str__(self):
+        return f"{self.quotes} quotes of expert {self.expert_id} on issue {self.issue_id}"
 
 
 class BriefSection(AuthorOrdered):

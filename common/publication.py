@@ -38,6 +38,13 @@ def published_condition(path=""):
     )
 
 
+def settled_condition(path=""):
+    """Approved for publication with no withdrawal set: public from its publication time on,
+    for as long as it stands. What the database counts ahead (briefs.models.IssueQuoteCount,
+    whose triggers in migration 0015 state the same condition)."""
+    return Q(**{f"{path}status": Status.PUBLISHED, f"{path}withdraw_at__isnull": True})
+
+
 class State(models.TextChoices):
     """Where a brief stands, as editors name it: its status, read against the clock. An
     approved brief is scheduled until its time comes, then published, then expired once its

@@ -39,9 +39,9 @@ class NewestFirstPaginator(Paginator):
     no count, no offset, and no filter of the list's own per request. The page's cards are
     read by those ids (briefs.public.cards)."""
 
-    def __init__(self, briefs, per_page, list_name, number):
+    def __init__(self, briefs, per_page, list_name, number, count=None):
         super().__init__(briefs, per_page)
-        self.count, self.page_ids = newest_first_page(list_name, briefs, per_page, number)
+        self.count, self.page_ids = newest_first_page(list_name, briefs, per_page, number, count)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -55,8 +55,14 @@ class NewestFirstPaginationMixin(StrictPaginationMixin):
     def list_name(self):
         raise NotImplementedError
 
+    def list_count(self):
+        """How many briefs the list holds, where the view knows it without counting."""
+        return None
+
     def get_paginator(self, queryset, per_page, **kwargs):
-        return NewestFirstPaginator(queryset, per_page, self.list_name(), self.requested_page())
+        return NewestFirstPaginator(
+            queryset, per_page, self.list_name(), self.requested_page(), self.list_count()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

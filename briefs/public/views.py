@@ -259,6 +259,10 @@ class IssueDetailView(PageMetaMixin, NewestFirstPaginationMixin, ListView):
     def list_name(self):
         return f"issue:{self.issue.pk}"
 
+    def list_count(self):
+        # Counted with the public issues, before the change that made the lists commits.
+        return self.issue.public_brief_count
+
     def get_context_data(self, **kwargs):
         top_experts = top_experts_on(self.issue)
         return super().get_context_data(issue=self.issue, top_experts=top_experts, **kwargs)

@@ -179,3 +179,26 @@ def test_a_card_without_a_summary_shows_the_opening_of_latest_developments(clien
     # Forty words, "&" among them, then the cut.
     assert "word34…" in page
     assert "word35" not in page
+
+
+@pytest.mark.parametrize("url", ["/briefs/", "/issues/iran/", "/briefs/?issue=iran&issue=russia"])
+def test_every_page_of_a_long_list_holds_its_own_briefs_in_order(
+    client, settings, monkeypatch, time_machine, url
+):
+    """A list's pages are worked out a run at a time (briefs.public.listings), the runs after
+    the middle read from the oldest end: read in any order, each page holds the briefs it
+    would in the whole list, and none is skipped or repeated."""
+    settings.BRIEFS_PAGE_SIZE = 2
+    monkeypatch.setattr("briefs.public.listings.PAGES_KEPT_TOGETHER", 2)
+    time_machine.move_to(NOW, tick=False)
+    for day in range(1, 12):
+        BriefFactory(
+            title=f"Day {day:02}", publish_at=NOW - timedelta(days=day), issues=["Iran", "Russia"]
+        )
+    expected = [f"Day {day:02}" for day in range(1, 12)]
+    separator = "&" if "?" in url else "?"
+    pages = {}
+    for number in (6, 1, 4, 3, 5, 2):
+        pages[number] = listed_titles(client.get(f"{url}{separator}page={number}"))
+    assert [title for number in sorted(pages) for title in pages[number]] == expected
+    assert client.get(f"{url}{separator}page=7").status_code == 404
