@@ -27,7 +27,7 @@ from common.images import (
 )
 from common.markdown import normalize_newlines, render_markdown
 from common.ordering import AuthorOrdered
-from common.publication import State, Status, published_condition, state_of
+from common.publication import State, Status, published_condition, settled_condition, state_of
 from common.slugs import slug_url, unique_slug
 from common.validators import validate_single_line
 from experts.models import ExpertQuote
@@ -459,6 +459,30 @@ class IssueQuoteCount(models.Model):
 
     def __str__(self):
         return f"{self.quotes} quotes of expert {self.expert_id} on issue {self.issue_id}"
+
+    # The triggers that keep the counts, by table; a bulk load may turn them off and recount.
+    TRIGGERS = {
+        "briefs_brief": "briefs_count_brief_added",
+        "experts_expertquote": "briefs_count_quote",
+        "briefs_taggedbrief": "briefs_count_issue",
+    }
+
+    @classmethod
+    def recount(cls):
+        """Count every issue's quotes again from the rows, as the triggers count them: after
+        a bulk load written with them off."""
+        counted = (
+            ExpertQuote.objects.filter(settled_condition("brief__"))
+            .order_by()
+            .values_list("brief__issues", "expert")
+            .annotate(quotes=Count("pk"))
+        )
+        cls.objects.all().delete()
+        cls.objects.bulk_create(
+            cls(issue_id=issue, expert_id=expert, quotes=quotes)
+            for issue, expert, quotes in counted
+            if issue is not None
+        )
 
 
 class BriefSection(AuthorOrdered):

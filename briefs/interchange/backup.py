@@ -55,7 +55,7 @@ from django.utils import timezone
 from experts.models import Expert
 
 from ..media import REPLACED_PREFIX, STAGING_PREFIX, media_files, referenced_files
-from ..models import Brief, Issue, SearchEntry
+from ..models import Brief, Issue, IssueQuoteCount, SearchEntry
 from ..public import search
 
 ARCHIVE_FORMAT = "briefs-backup"
@@ -65,8 +65,9 @@ MANIFEST_NAME = "manifest.json"
 MEDIA_PREFIX = "media/"
 # Made again by `migrate` on any database, with ids of its own; or of no lasting worth.
 NOT_BACKED_UP_APPS = {"contenttypes", "sessions"}
-# Search entries are derived from the briefs: written again after a restore.
-NOT_BACKED_UP_MODELS = {"auth.Permission", "briefs.SearchEntry"}
+# Derived from the briefs: search entries are written again after a restore, and each
+# issue's quote counts are counted by the database's triggers as the rows are loaded.
+NOT_BACKED_UP_MODELS = {"auth.Permission", "briefs.SearchEntry", "briefs.IssueQuoteCount"}
 CHUNK = 1024 * 1024
 
 
@@ -446,7 +447,7 @@ def receivers_paused(*signals):
 def clear_backed_up_tables():
     """Empty every table the archive fills (and the sessions: nobody stays signed in to a
     site that was replaced), inside the restore's transaction."""
-    tables = {"django_session", SearchEntry._meta.db_table}
+    tables = {"django_session", SearchEntry._meta.db_table, IssueQuoteCount._meta.db_table}
     for model in backed_up_models():
         tables.add(model._meta.db_table)
         tables.update(

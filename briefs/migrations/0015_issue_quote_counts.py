@@ -9,10 +9,11 @@ from django.db import migrations, models
 # makes or unmakes:
 #   a quote: the brief's issues, with the quote's expert;
 #   a brief's issue: the brief's quotes' experts, with that issue;
-#   a brief that starts or stops counting (its status or withdrawal changed, or it is
+#   a brief that starts or stops counting (written, its status or withdrawal changed, or
 #   deleted): every issue of the brief with every quote's expert.
-# Each pair is counted once whatever order rows are written or deleted in: a pair is made
-# by the later of its quote and issue rows, and unmade by the earlier to go.
+# Each pair is counted once whatever order rows are written or deleted in (a load with
+# deferred foreign keys may write a brief after its quotes): a pair is made by the last of
+# its brief, quote and issue rows to be written, and unmade by the first to go.
 COUNTED = "b.status = 'published' AND b.withdraw_at IS NULL"
 
 
@@ -110,6 +111,9 @@ POSTGRESQL = [
         AFTER UPDATE OF status, withdraw_at ON briefs_brief FOR EACH ROW
         WHEN ({counted("OLD")} IS DISTINCT FROM {counted("NEW")})
         EXECUTE FUNCTION briefs_count_brief();
+    CREATE TRIGGER briefs_count_brief_added
+        AFTER INSERT ON briefs_brief FOR EACH ROW WHEN {counted("NEW")}
+        EXECUTE FUNCTION briefs_count_brief();
     CREATE TRIGGER briefs_count_brief_deleted
         BEFORE DELETE ON briefs_brief FOR EACH ROW WHEN {counted("OLD")}
         EXECUTE FUNCTION briefs_count_brief();
@@ -120,6 +124,7 @@ POSTGRESQL_DROP = [
     "DROP TRIGGER briefs_count_quote ON experts_expertquote",
     "DROP TRIGGER briefs_count_issue ON briefs_taggedbrief",
     "DROP TRIGGER briefs_count_brief ON briefs_brief",
+    "DROP TRIGGER briefs_count_brief_added ON briefs_brief",
     "DROP TRIGGER briefs_count_brief_deleted ON briefs_brief",
     "DROP FUNCTION briefs_count_quote, briefs_count_issue, briefs_count_brief",
 ]
@@ -152,6 +157,10 @@ def sqlite_triggers():
         f"BEGIN {take_away(brief_pairs('NEW'))}; END"
     )
     yield (
+        f"CREATE TRIGGER briefs_count_brief_added AFTER INSERT ON briefs_brief "
+        f"WHEN {counted('NEW')} BEGIN {add(brief_pairs('NEW'))}; END"
+    )
+    yield (
         f"CREATE TRIGGER briefs_count_brief_deleted BEFORE DELETE ON briefs_brief "
         f"WHEN {counted('OLD')} BEGIN {take_away(brief_pairs('OLD'))}; END"
     )
@@ -165,6 +174,7 @@ SQLITE_TRIGGER_NAMES = [
     ),
     "briefs_count_brief_counted",
     "briefs_count_brief_uncounted",
+    "briefs_count_brief_added",
     "briefs_count_brief_deleted",
 ]
 

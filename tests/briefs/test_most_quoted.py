@@ -5,10 +5,12 @@ withdrawal is still to come are counted when the issue page is made. So the coun
 equal a recount, and the issue page ranks experts as counting every public quote would,
 without walking them."""
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count
@@ -17,7 +19,13 @@ from briefs.editorial import changes
 from briefs.models import Brief, Issue, IssueQuoteCount, TaggedBrief
 from common.publication import settled_condition
 from experts.models import Expert, ExpertQuote
-from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory, IssueFactory
+from tests.factories import (
+    BriefFactory,
+    ExpertFactory,
+    ExpertQuoteFactory,
+    FormatFactory,
+    IssueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +165,28 @@ def test_a_database_from_before_the_counts_is_counted_once_migrated(client, time
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert most_quoted(client, "shipping") == ["Ada Reyes"]
     assert kept_counts() == recount() == {(brief.issues.get().pk, brief.quotes.get().expert_id): 1}
+
+
+def test_generated_briefs_are_counted(client):
+    """The generator writes rows in bulk; on PostgreSQL with the counting triggers off, and
+    then counts them all at once."""
+    FormatFactory()
+    call_command("generate_briefs", "--count", "30", stdout=io.StringIO())
+    assert kept_counts() == recount() and recount()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restored_site_is_counted_as_its_rows_are_loaded(client, tmp_path, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    brief = BriefFactory(issues=["Shipping"])
+    ExpertQuoteFactory(brief=brief, expert=ExpertFactory(name="Ada Reyes"))
+    call_command("backup_site", "--output", str(tmp_path), stdout=io.StringIO())
+    (archive,) = tmp_path.glob("briefs-*.tar.gz")
+    ExpertQuoteFactory(brief=brief, expert=ExpertFactory(name="Ben Okafor"))
+    ExpertQuoteFactory(brief=brief, expert=Expert.objects.get(name="Ben Okafor"))
+    assert most_quoted(client, "shipping") == ["Ben Okafor", "Ada Reyes"]
+
+    call_command("restore_site", str(archive), "--replace", stdout=io.StringIO())
+
+    assert kept_counts() == recount() and len(recount()) == 1
+    assert most_quoted(client, "shipping") == ["Ada Reyes"]

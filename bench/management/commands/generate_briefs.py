@@ -9,6 +9,7 @@ renderer would make.
 import itertools
 import random
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +17,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from briefs.models import Brief, BriefSection, Format, Issue, RelatedLink, TaggedBrief
+from briefs.models import (
+    Brief,
+    BriefSection,
+    Format,
+    Issue,
+    IssueQuoteCount,
+    RelatedLink,
+    TaggedBrief,
+)
 from briefs.public import freshness, search
 from events import outbox
 from events.models import Kind
@@ -140,11 +149,12 @@ class Archive:
         # Popularity falls off with rank; the top issue is on about a quarter of the briefs.
         others, weights = issues[1:], [1 / rank for rank in range(1, len(issues))]
         written, brief_ids = 0, []
-        while written < count:
-            size = min(BATCH, count - written)
-            brief_ids += self.write_batch(written, size, issues[0], others, weights, experts)
-            written += size
-            out.write(f"  {written} briefs written")
+        with counting_afterwards():
+            while written < count:
+                size = min(BATCH, count - written)
+                brief_ids += self.write_batch(written, size, issues[0], others, weights, experts)
+                written += size
+                out.write(f"  {written} briefs written")
         if connection.vendor == "postgresql":
             # Fresh statistics, or the planner takes the new tables for empty ones.
             with connection.cursor() as cursor:
@@ -247,6 +257,30 @@ class Archive:
         ):
             insert(model, rows)
         return [brief.pk for brief in briefs]
+
+
+@contextmanager
+def counting_afterwards():
+    """On PostgreSQL, write with the triggers that count each issue's quotes off, and count
+    them all at the end, in one statement: counted row by row, the load took a sixth longer.
+    The tables stay locked until the load commits."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        switch_counting(cursor, "DISABLE")
+        yield
+        switch_counting(cursor, "ENABLE")
+    IssueQuoteCount.recount()
+
+
+def switch_counting(cursor, action):
+    # A table is altered only with no check of its rows pending: the deferred foreign keys'
+    # are made first, as the commit would.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for table, trigger in IssueQuoteCount.TRIGGERS.items():
+        cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def insert(model, objects):
