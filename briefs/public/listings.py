@@ -47,11 +47,13 @@ def public_issues():
 def work_out_ahead():
     """Inside a change to what lists hold, under its new lists token (freshness.as_version):
     work out what nearly every page shows of the lists, the public issues and experts with
-    their counts, and the quotes of briefs still to come that issue pages add to the
-    database's counts, so the first reader after the change finds them kept. On 100,000
-    briefs they take 110, 120 and 16 ms: the change pays that, not its first reader."""
+    their counts, the number of public briefs, and the quotes of briefs still to come that
+    issue pages add to the database's counts, so the first reader after the change finds
+    them kept. On 100,000 briefs they take 110, 120, 11 and 16 ms: the change pays that, not
+    its first reader."""
     public_issues()
     public_experts()
+    public_brief_count()
     quotes_to_come()
 
 
@@ -238,9 +240,10 @@ def newest_first_page(name, briefs, per_page, number, count=None):
     until = next_change_at()
     if current(kept_count, token):
         count = kept_count[2]
+    elif count is None:
+        # Counting a list filtered by several issues walks it: the walk gives every run.
+        return keep_whole_list(key, token, until, briefs, per_page, number)
     else:
-        if count is None:
-            count = briefs.count()
         keep(count_key, (token, until, count))
     if not 0 < number <= -(-count // per_page):
         return count, None
@@ -248,6 +251,22 @@ def newest_first_page(name, briefs, per_page, number, count=None):
         kept_run = (token, until, pages_of_run(briefs, count, per_page, run))
         keep(run_key, kept_run)
     return count, kept_run[2][(number - 1) % PAGES_KEPT_TOGETHER]
+
+
+def keep_whole_list(key, token, until, briefs, per_page, number):
+    """newest_first_page() for a list whose length is not known: its ids walked once, its
+    count and every run kept."""
+    ids = list(briefs.newest_first().values_list("pk", flat=True))
+    pages = [ids[first : first + per_page] for first in range(0, len(ids), per_page)]
+    for run in range(0, -(-len(pages) // PAGES_KEPT_TOGETHER)):
+        first = run * PAGES_KEPT_TOGETHER
+        keep(key(f"run:{run}"), (token, until, pages[first : first + PAGES_KEPT_TOGETHER]))
+    keep(key("count"), (token, until, len(ids)))
+    return len(ids), pages[number - 1] if 0 < number <= len(pages) else None
+
+
+def public_brief_count():
+    return remember("public-brief-count", lambda: Brief.objects.published().count(), lists=True)
 
 
 def pages_of_run(briefs, count, per_page, run):

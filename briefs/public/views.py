@@ -21,6 +21,7 @@ from .freshness import remember
 from .listings import (
     more_on,
     newest_public_ids,
+    public_brief_count,
     public_issue,
     public_issues,
     public_issues_in_order,
@@ -74,6 +75,10 @@ class BriefListView(FilterLimitMixin, PageMetaMixin, NewestFirstPaginationMixin,
 
     def list_name(self):
         return "briefs:" + ",".join(str(pk) for pk in sorted(issue.pk for issue in self.chosen))
+
+    def list_count(self):
+        # Known for every public brief; for briefs under several issues, counted by walking.
+        return None if self.chosen else public_brief_count()
 
     def chosen_issues(self):
         issues = public_issues_in_order(filter_values(self.request.GET, "issue", MAX_ISSUES))
