@@ -108,9 +108,7 @@ def next_change_at():
         later = kept[1]
     else:
         later = soonest_change()
-        entry = (since, later)
-        cache.set(NEXT_CHANGE_KEY, entry, timeout=seconds_until(later))
-        _in_process.keep(NEXT_CHANGE_KEY, entry)
+        keep({NEXT_CHANGE_KEY: (since, later)})
     if _held_for_request.get() is not None:
         _held_for_request.set((token, later, lists))
     return later
@@ -215,8 +213,7 @@ def remember(name, compute, *, lists=False):
     # already past, and the value is computed again on the next request.
     until = next_change_at()
     entry = (token, until, compute())
-    cache.set(key, entry, timeout=seconds_until(until))
-    _in_process.keep(key, entry)
+    keep({key: entry})
     return entry[2]
 
 
@@ -235,10 +232,9 @@ def remember_each(names, compute, in_process=None):
     if missing:
         until = next_change_at()
         computed = compute(missing)
-        entries = {entry_key(name): (token, until, value) for name, value in computed.items()}
-        cache.set_many(entries, timeout=seconds_until(until))
-        for key, entry in entries.items():
-            in_process.keep(key, entry)
+        keep(
+            {entry_key(name): (token, until, value) for name, value in computed.items()}, in_process
+        )
         found.update(computed)
     return found
 
@@ -296,8 +292,17 @@ def recent_entries(size):
     return entries
 
 
-def keep_in_process(key, entry):
-    _in_process.keep(key, entry)
+def keep(entries, in_process=None):
+    """Keep {key: entry} in the shared cache and in this process (in `in_process`, a
+    RecentEntries, if given): entries of one moment, each (token, valid until, value), kept
+    no longer than that."""
+    if not entries:
+        return
+    in_process = _in_process if in_process is None else in_process
+    until = next(iter(entries.values()))[1]
+    cache.set_many(entries, timeout=seconds_until(until))
+    for key, entry in entries.items():
+        in_process.keep(key, entry)
 
 
 def forget_in_process():

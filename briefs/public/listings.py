@@ -10,7 +10,6 @@ rows by id, at any depth, and an edit of a brief's words costs the next request 
 card alone.
 """
 
-from django.core.cache import cache
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, Sum, When
 from django.http import Http404
 from django.utils import timezone
@@ -22,12 +21,11 @@ from ..models import Brief, Issue, IssueQuoteCount, TaggedBrief
 from .freshness import (
     current,
     entry_key,
-    keep_in_process,
+    keep,
     lists_token,
     next_change_at,
     recall,
     remember,
-    seconds_until,
 )
 
 MORE_ON_COUNT = 4
@@ -138,14 +136,22 @@ def most_quoted_on(issue, count):
     )
     if not changes:
         return [quoted_on_issue(row.expert, row.quotes) for row in tallied[:count]]
-    quotes = {row.expert_id: row.quotes for row in tallied}
-    experts = {row.expert_id: row.expert for row in tallied}
+    # Read in the database's order of names, as without changes; then sorted by quotes,
+    # which keeps that order among equals.
+    rows = list(tallied.order_by("expert__name", "expert"))
+    experts = {row.expert_id: row.expert for row in rows}
+    quotes = {row.expert_id: row.quotes for row in rows}
     for expert, change in changes.items():
         quotes[expert] = quotes.get(expert, 0) + change
-    quoted = [expert for expert, number in quotes.items() if number > 0]
-    experts.update(Expert.objects.in_bulk([pk for pk in quoted if pk not in experts]))
-    ranked = sorted(quoted, key=lambda pk: (-quotes[pk], experts[pk].name, pk))
-    return [quoted_on_issue(experts[pk], quotes[pk]) for pk in ranked[:count]]
+    quoted = [pk for pk, number in quotes.items() if number > 0]
+    if not experts.keys() >= set(quoted):
+        # Some quoted only in briefs the counts hold nothing of: all read again, in order.
+        experts = Expert.objects.order_by("name", "pk").in_bulk(quoted)
+    ranked = sorted(
+        (expert for pk, expert in experts.items() if quotes[pk] > 0),
+        key=lambda expert: -quotes[expert.pk],
+    )
+    return [quoted_on_issue(expert, quotes[expert.pk]) for expert in ranked[:count]]
 
 
 def quoted_on_issue(expert, quotes):
@@ -221,12 +227,12 @@ def newest_first_page(name, briefs, per_page, number, count=None):
     on page `number` (None past the end). `count`, when the caller knows it (an issue's
     public_brief_count, worked out with the lists), saves counting the list.
 
-    The count and the ids of each run of PAGES_KEPT_TOGETHER pages are kept per lists token:
-    a request then reads two small entries and its own twenty rows, whatever the list's length
-    or the page's depth. After a change to what lists hold, a request works out only its own
-    run, read from the nearer end of the list along the index of the public order: on 100,000
-    briefs, walking the whole list and storing its 4,700 pages took 56 ms for /briefs/ page
-    1 (131 at p99), where counting it and reading a thousand ids take 12.
+    The ids of each run of PAGES_KEPT_TOGETHER pages (and the count, when not given) are kept
+    per lists token: a request then reads small entries and its own twenty rows, whatever the
+    list's length or the page's depth. After a change to what lists hold, a request works out
+    only its own run, read from the nearer end of the list along the index of the public
+    order: on 100,000 briefs, walking the whole list and storing its 4,700 pages took 56 ms
+    for /briefs/ page 1 (131 at p99), where reading a thousand ids takes 1.
     """
     token = lists_token()
     run = (number - 1) // PAGES_KEPT_TOGETHER
@@ -235,38 +241,35 @@ def newest_first_page(name, briefs, per_page, number, count=None):
         return entry_key(f"page-ids:{name}:{per_page}:{part}")
 
     count_key, run_key = key("count"), key(f"run:{run}")
-    kept = recall([count_key, run_key], lambda entry: current(entry, token))
-    kept_count, kept_run = kept.get(count_key), kept.get(run_key)
-    until = next_change_at()
-    if current(kept_count, token):
+    wanted = [run_key] if count is not None else [count_key, run_key]
+    kept = recall(wanted, lambda entry: current(entry, token))
+    if count is None:
+        kept_count = kept.get(count_key)
+        if not current(kept_count, token):
+            # Counting a list filtered by several issues walks it: the walk gives every run.
+            return keep_whole_list(key, token, briefs, per_page, number)
         count = kept_count[2]
-    elif count is None:
-        # Counting a list filtered by several issues walks it: the walk gives every run.
-        return keep_whole_list(key, token, until, briefs, per_page, number)
-    else:
-        keep(count_key, (token, until, count))
     if not 0 < number <= -(-count // per_page):
         return count, None
+    kept_run = kept.get(run_key)
     if not current(kept_run, token):
+        until = next_change_at()
         kept_run = (token, until, pages_of_run(briefs, count, per_page, run))
-        keep(run_key, kept_run)
+        keep({run_key: kept_run})
     return count, kept_run[2][(number - 1) % PAGES_KEPT_TOGETHER]
 
 
-def keep_whole_list(key, token, until, briefs, per_page, number):
+def keep_whole_list(key, token, briefs, per_page, number):
     """newest_first_page() for a list whose length is not known: its ids walked once, its
     count and every run kept."""
+    until = next_change_at()
     ids = list(briefs.newest_first().values_list("pk", flat=True))
-    pages = [ids[first : first + per_page] for first in range(0, len(ids), per_page)]
-    for run in range(0, -(-len(pages) // PAGES_KEPT_TOGETHER)):
-        first = run * PAGES_KEPT_TOGETHER
-        keep(key(f"run:{run}"), (token, until, pages[first : first + PAGES_KEPT_TOGETHER]))
-    keep(key("count"), (token, until, len(ids)))
+    pages = in_chunks(ids, per_page)
+    runs = in_chunks(pages, PAGES_KEPT_TOGETHER)
+    keep({key(f"run:{index}"): (token, until, run) for index, run in enumerate(runs)})
+    # The count last: a reader who finds it finds every run with it.
+    keep({key("count"): (token, until, len(ids))})
     return len(ids), pages[number - 1] if 0 < number <= len(pages) else None
-
-
-def public_brief_count():
-    return remember("public-brief-count", lambda: Brief.objects.published().count(), lists=True)
 
 
 def pages_of_run(briefs, count, per_page, run):
@@ -280,10 +283,12 @@ def pages_of_run(briefs, count, per_page, run):
         found = list(ids.newest_first()[first:last])
     else:
         found = list(ids.oldest_first()[count - last : count - first])[::-1]
-    return [found[start : start + per_page] for start in range(0, len(found), per_page)]
+    return in_chunks(found, per_page)
 
 
-def keep(key, entry):
-    """Keep a (token, until, value) entry in the shared cache and in this process."""
-    cache.set(key, entry, timeout=seconds_until(entry[1]))
-    keep_in_process(key, entry)
+def in_chunks(items, size):
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def public_brief_count():
+    return remember("public-brief-count", lambda: Brief.objects.published().count(), lists=True)
