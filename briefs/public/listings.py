@@ -274,16 +274,21 @@ def keep_whole_list(key, token, briefs, per_page, number):
 
 def pages_of_run(briefs, count, per_page, run):
     """The ids of each page of the `run`th run of PAGES_KEPT_TOGETHER pages of `briefs` (a
-    list of `count` public briefs, newest first), read from whichever end of the list is
-    nearer: the last pages of a long list are its oldest briefs, read oldest first."""
+    list of `count` public briefs, newest first)."""
     size = per_page * PAGES_KEPT_TOGETHER
     first, last = run * size, min(count, (run + 1) * size)
-    ids = briefs.values_list("pk", flat=True)
+    return in_chunks(
+        read_from_nearer_end(briefs.values_list("pk", flat=True), count, first, last), per_page
+    )
+
+
+def read_from_nearer_end(rows, count, first, last):
+    """Rows `first` up to `last` of `rows` (values of a list of `count` public briefs, in their
+    newest-first order), read along the index of the public order from whichever end of the
+    list is nearer: the last pages of a long list are its oldest briefs, read oldest first."""
     if first <= count - last:
-        found = list(ids.newest_first()[first:last])
-    else:
-        found = list(ids.oldest_first()[count - last : count - first])[::-1]
-    return in_chunks(found, per_page)
+        return list(rows.newest_first()[first:last])
+    return list(rows.oldest_first()[count - last : count - first])[::-1]
 
 
 def in_chunks(items, size):

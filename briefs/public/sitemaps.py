@@ -10,7 +10,8 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap, x_robots_tag
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models.functions import Greatest
+from django.db.models import BigIntegerField, Func
+from django.db.models.functions import Greatest, TruncDate
 from django.http import Http404, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils.http import http_date
@@ -20,7 +21,12 @@ from common.slugs import slug_urls
 
 from ..models import Brief
 from .freshness import recent_entries, remember, remember_each
-from .listings import public_experts, public_issues
+from .listings import (
+    public_brief_count,
+    public_experts,
+    public_issues,
+    read_from_nearer_end,
+)
 
 # URLs per sitemap page: the protocol allows 50,000; smaller pages are quick to make and fetch.
 SITEMAP_PAGE_SIZE = 5_000
@@ -56,30 +62,43 @@ def kept_per_version(view):
 
 
 class KeptPagesPaginator(Paginator):
-    """Pages of public briefs by id: the count and the id each page starts at are worked out
-    once per lists token, so a page reads its own rows from its first id, at any depth."""
+    """Pages of the public briefs, oldest first, so that new briefs join the last page. Their
+    count is the lists' (listings.public_brief_count(), worked out by the change itself), and
+    where each page starts, its first brief's publication time and id, is kept per lists token:
+    a page reads its own rows from there along the index of the public order, at any depth.
+    After a change to the lists a page finds its own start alone, from the nearer end of the
+    list; finding every page's start walked all 95,000 public ids of 100,000 briefs, for the
+    index as for each page (60 ms)."""
 
     def __init__(self, briefs, per_page):
         super().__init__(briefs, per_page)
-        self.count, self.starts = remember(
-            f"sitemap-page-starts:{per_page}", self.find_starts, lists=True
-        )
-
-    def find_starts(self):
-        ids = list(self.object_list.values_list("pk", flat=True))
-        return len(ids), ids[:: self.per_page]
+        self.count = public_brief_count()
 
     def page(self, number):
         number = self.validate_number(number)
-        rows = self.object_list.filter(pk__gte=self.starts[number - 1])[: self.per_page]
-        return self._get_page(rows, number, self)
+        start_at, start_pk = remember(
+            f"sitemap-page-start:{self.per_page}:{number}",
+            lambda: self.find_start(number),
+            lists=True,
+        )
+        rows = self.object_list.filter(publish_at__gte=start_at).exclude(
+            publish_at=start_at, pk__lt=start_pk
+        )
+        return self._get_page(rows[: self.per_page], number, self)
+
+    def find_start(self, number):
+        newest_first_position = self.count - 1 - (number - 1) * self.per_page
+        public = self.object_list.values_list("publish_at", "pk")
+        return read_from_nearer_end(
+            public, self.count, newest_first_position, newest_first_position + 1
+        )[0]
 
 
 class BriefSitemap(Sitemap):
     limit = SITEMAP_PAGE_SIZE
 
     def items(self):
-        return Brief.objects.published().order_by("pk")
+        return Brief.objects.published().oldest_first()
 
     @property
     def paginator(self):
@@ -93,6 +112,19 @@ class BriefSitemap(Sitemap):
             for date in ("publish_at", "updated_at")
         ]
         return max(filter(None, latest), default=None)
+
+
+class EpochSeconds(Func):
+    """Whole seconds since 1970 of a time with its zone, as an integer: the driver reads an
+    integer at once, where Django reads each such time in Python (5,000 of them took 35 ms)."""
+
+    output_field = BigIntegerField()
+    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # '%%%%s': a literal '%s' once this template and then the query's parameters are filled.
+        template = "CAST(strftime('%%%%s', %(expressions)s) AS integer)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 URLSET_START = (
@@ -122,19 +154,22 @@ def briefs_sitemap(request):
     except InvalidPage as error:
         raise Http404("No such sitemap page.") from error
     site = escape(f"{request.scheme}://{get_current_site(request).domain}")
-    address, zone = slug_urls("briefs:detail"), get_current_timezone()
+    address = slug_urls("briefs:detail")
+    lastmod = Greatest("publish_at", "updated_at")
+    rows = page.object_list.annotate(
+        day=TruncDate(lastmod, tzinfo=get_current_timezone()), seconds=EpochSeconds(lastmod)
+    ).values_list("slug", "day", "seconds")
     parts, latest = [URLSET_START], None
-    rows = page.object_list.annotate(lastmod=Greatest("publish_at", "updated_at"))
-    for slug, lastmod in rows.values_list("slug", "lastmod"):
-        latest = lastmod if latest is None else max(latest, lastmod)
+    for slug, day, seconds in rows:
+        latest = seconds if latest is None else max(latest, seconds)
         parts.append(
             f"<url><loc>{site}{escape(address(slug))}</loc>"
-            f"<lastmod>{lastmod.astimezone(zone).date().isoformat()}</lastmod></url>"
+            f"<lastmod>{day.isoformat()}</lastmod></url>"
         )
     parts.append("</urlset>\n")
     response = HttpResponse("".join(parts), content_type="application/xml")
     if latest is not None:
-        response["Last-Modified"] = http_date(latest.timestamp())
+        response["Last-Modified"] = http_date(latest)
     return response
 
 

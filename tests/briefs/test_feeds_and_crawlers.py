@@ -1,12 +1,13 @@
 """Feeds, sitemap and robots.txt carry exactly what the public may see, with true dates."""
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
 from django.utils import timezone
 
+from briefs.editorial import changes
 from briefs.models import Brief
 from briefs.public.sitemaps import BriefSitemap
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
@@ -150,3 +151,69 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(cl
     lines = response.content.decode().splitlines()
     assert "User-agent: *" in lines and "Disallow: /admin/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_a_sitemap_page_dates_each_brief_in_the_site_time_zone_and_its_latest_change(
+    client, time_machine
+):
+    """Each brief's date is the day, in the site's zone (New York), of its publication or its
+    last edit, whichever is later; the page's Last-Modified is the latest of them, to the
+    second, so a crawler's conditional request is answered 304 only when nothing changed."""
+    time_machine.move_to(datetime(2026, 6, 1, 9, 0, 0, 400_000, tzinfo=UTC), tick=False)
+    morning = BriefFactory(title="Morning", publish_at=datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    time_machine.move_to(datetime(2026, 6, 3, 2, 30, 45, 900_000, tzinfo=UTC), tick=False)
+    late_evening = BriefFactory(
+        title="Late Evening", publish_at=datetime(2026, 6, 2, 1, 15, tzinfo=UTC)
+    )
+
+    response = client.get("/sitemap-briefs.xml")
+
+    assert response.status_code == 200
+    dates = {
+        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
+        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")
+    }
+    assert dates == {
+        f"http://testserver{morning.get_absolute_url()}": "2026-06-01",
+        # Last saved at 02:30 UTC on 3 June: 22:30 on 2 June in New York.
+        f"http://testserver{late_evening.get_absolute_url()}": "2026-06-02",
+    }
+    assert response["Last-Modified"] == "Wed, 03 Jun 2026 02:30:45 GMT"
+
+
+def test_sitemap_pages_hold_the_briefs_oldest_first_with_new_ones_joining_the_last(
+    client, monkeypatch, now, editor
+):
+    monkeypatch.setattr(BriefSitemap, "limit", 2)
+    briefs = [BriefFactory(publish_at=now - timedelta(days=10 - day)) for day in range(5)]
+    assert sitemap_pages(client) == [
+        [brief.get_absolute_url() for brief in briefs[:2]],
+        [brief.get_absolute_url() for brief in briefs[2:4]],
+        [briefs[4].get_absolute_url()],
+    ]
+
+    newest = BriefFactory(status=Brief.Status.REVIEW)
+    changes.publish_now(newest, editor)
+    pages = sitemap_pages(client)
+    assert pages[-1] == [briefs[4].get_absolute_url(), newest.get_absolute_url()]
+
+    changes.withdraw(briefs[0], editor, "Superseded.")
+    assert sitemap_pages(client) == [
+        [brief.get_absolute_url() for brief in briefs[1:3]],
+        [brief.get_absolute_url() for brief in briefs[3:5]],
+        [newest.get_absolute_url()],
+    ]
+
+
+def sitemap_pages(client):
+    """The brief paths of each page of the briefs' sitemap, in the index's order."""
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    pages = []
+    for page in index.findall(f"{SITEMAP}sitemap"):
+        if "sitemap-briefs.xml" in page.findtext(f"{SITEMAP}loc"):
+            response = client.get(page.findtext(f"{SITEMAP}loc"))
+            urls = ET.fromstring(response.content).findall(f"{SITEMAP}url")
+            pages.append(
+                [url.findtext(f"{SITEMAP}loc").removeprefix("http://testserver") for url in urls]
+            )
+    return pages

@@ -18,6 +18,7 @@ from django.test import Client
 from briefs.editorial import changes
 from briefs.models import Brief, Issue
 from briefs.public import freshness
+from briefs.public.sitemaps import BriefSitemap
 from experts.models import Expert
 from tests.briefs.test_admin import change_url, submit
 from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
@@ -228,6 +229,28 @@ def test_the_sitemap_dates_an_edit_at_once_without_counting_the_briefs_again(
     assert f"{archive.get_absolute_url()}</loc><lastmod>2026-06-03<" in sitemap_page(client)
     index = client.get("/sitemap.xml").content.decode()
     assert "sitemap-briefs.xml</loc><lastmod>2026-06-03T11:00:00-04:00</lastmod>" in index
+
+
+def test_after_a_publication_the_sitemap_reads_no_more_than_the_page_asked_for(
+    archive, client, editor, settings, monkeypatch, time_machine, django_assert_max_num_queries
+):
+    settings.BRIEFS_PAGE_CACHE = False
+    monkeypatch.setattr(BriefSitemap, "limit", 2)
+    warm(client, ["/sitemap.xml", "/sitemap-briefs.xml?p=2"])
+    draft = BriefFactory(title="Canal Fees Rise", status=Brief.Status.REVIEW, publish_at=None)
+
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    changes.publish_now(draft, editor)
+
+    # The content version and the latest dates: the count was kept by the publication.
+    with django_assert_max_num_queries(3):
+        index = client.get("/sitemap.xml").content.decode()
+    assert "sitemap-briefs.xml?p=2</loc>" in index
+    # The content version, where the page starts, and its rows.
+    with django_assert_max_num_queries(3):
+        page = client.get("/sitemap-briefs.xml?p=2").content.decode()
+    assert draft.get_absolute_url() in page
+    assert Brief.objects.get(title="Grain Prices Climb").get_absolute_url() not in page
 
 
 def sitemap_page(client):
