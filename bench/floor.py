@@ -26,7 +26,7 @@ ISSUE_COUNT = 40
 ISSUES_PER_BRIEF = 3
 PAGE_SIZE = 20
 # (token, next scheduled change, lists token): the floor's content never changes.
-FLOOR_VERSION = ("bench-floor", None, "bench-floor")
+FLOOR_VERSION = ("bench-floor", None, "bench-floor", "bench-floor", {})
 
 SUMMARY = (
     "A summary of ordinary length: what happened, why it matters for policy, and what the "

@@ -773,10 +773,16 @@ class ContentVersion(models.Model):
     only with a change to what lists hold (which briefs are public, in what order, under which
     issues, quoting whom, and the issues' and experts' own rows): an edit of a brief's words
     leaves every list's counts and page ids standing. With them, the next time the public
-    content changes by itself (a scheduled publication or withdrawal)."""
+    content changes by itself (a scheduled publication or withdrawal), and what a brief's own
+    fragments (its card) are kept under: the cards token, which changes with the names cards
+    show (issues', formats'), and the briefs changed since, each with the token of its
+    latest change."""
 
     token = models.CharField(max_length=32)
     lists_token = models.CharField(max_length=32, default="")
+    cards_token = models.CharField(max_length=32, default="")
+    # {brief id (a string, as JSON keys are): token of the brief's latest change}.
+    changed_briefs = models.JSONField(default=dict)
     changed_at = models.DateTimeField(default=timezone.now)
     next_change_at = models.DateTimeField(null=True, blank=True)
 

@@ -27,7 +27,7 @@ def brief_changed(sender, instance, created=False, **kwargs):
         return
     search.reindex([instance.pk])
     # Only a brief's own row holds the times at which the public content changes by itself.
-    freshness.bump(schedule_changed=True)
+    freshness.bump(schedule_changed=True, briefs=[instance.pk])
 
 
 def part_changed(brief_id):
@@ -36,7 +36,7 @@ def part_changed(brief_id):
         change.saw_brief(brief_id)
         return
     search.reindex([brief_id])
-    freshness.bump(schedule_changed=False)
+    freshness.bump(schedule_changed=False, briefs=[brief_id])
 
 
 def part_saved(sender, instance, **kwargs):
@@ -86,7 +86,7 @@ def images_written(sender, instance, **kwargs):
     if sender is Brief:
         if Brief.objects.published().filter(pk=instance.pk).exists():
             # Its pictures show on its card and page; no list holds other briefs for them.
-            freshness.bump(schedule_changed=False, lists_changed=False)
+            freshness.bump(schedule_changed=False, lists_changed=False, briefs=[instance.pk])
             payload = changes.brief_payload(instance, None, None)
             outbox.record(Kind.BRIEF_UPDATED, f"brief:{instance.pk}", payload)
     elif publicly_changed(sender, instance):

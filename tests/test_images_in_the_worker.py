@@ -89,8 +89,12 @@ def test_a_lead_image_is_shown_once_the_worker_has_made_its_renditions_after_the
     page = client.get(brief.get_absolute_url())
     assert page.status_code == 200 and lead_images(page) == []
     assert b'class="lead-image"' not in page.content
+    assert b'class="card-image"' not in client.get("/briefs/").content
 
     run_as_the_worker(asked)
+
+    # Nor is its card: the list shows the thumbnail now.
+    assert b'class="card-image"' in client.get("/briefs/").content
 
     # The page kept before is not served again: it shows the renditions now.
     shown = lead_images(client.get(brief.get_absolute_url()))

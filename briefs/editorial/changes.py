@@ -156,7 +156,9 @@ class Operation:
         if self.changed:
             search.reindex(sorted(self.changed))
         if public_changed:
-            new_version(self.events, lists_changed)
+            # What cards show of other briefs changes only with a name (an issue's, a format's).
+            briefs = None if self.other_content_changed else sorted(self.changed | set(self.gone))
+            new_version(self.events, lists_changed, briefs)
 
     def raise_events(self, brief, before, revision, now):
         subject = f"brief:{brief.pk}"
@@ -186,11 +188,12 @@ class Operation:
             outbox.record(Kind.BRIEF_SUBMITTED, subject, {**payload, "comment": self.comment})
 
 
-def new_version(events, lists_changed):
-    """Give the content a new version at the end of a change that the public may see: what
-    lists hold worked out first when it changed, and the pages `events` affect made first,
-    under the new version before it commits."""
-    version = freshness.next_version(lists_changed)
+def new_version(events, lists_changed, briefs):
+    """Give the content a new version at the end of a change that the public may see, which
+    wrote the rows of `briefs` (ids; None if it changed anything else): what lists hold worked
+    out first when it changed, and the pages `events` affect made first, under the new version
+    before it commits."""
+    version = freshness.next_version(lists_changed, briefs)
     with freshness.as_version(version):
         if lists_changed:
             listings.work_out_ahead()

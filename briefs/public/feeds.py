@@ -8,7 +8,8 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 
 from ..models import Brief
-from .freshness import recent_entries, remember_each
+from .cards import kept_fragments
+from .freshness import recent_entries
 from .listings import newest_filed_under, newest_public_ids, public_issue
 from .structured_data import brief_description
 
@@ -52,14 +53,13 @@ class PlainTextRssFeed(Rss201rev2Feed):
 
 def feed_items(ids):
     """What a feed says of each of the public briefs with these ids, in their order: kept per
-    content version (briefs.public.freshness) like cards, so a feed reads no brief once its
-    items are known."""
-    names = {f"feed-item:{pk}": pk for pk in ids}
+    brief like cards (briefs.public.cards), so a feed reads no brief once its items are
+    known, and after a save makes again the items of the briefs it changed alone."""
 
     def compute(missing):
-        briefs = Brief.objects.published().filter(pk__in=[names[name] for name in missing])
+        briefs = Brief.objects.published().filter(pk__in=missing)
         return {
-            f"feed-item:{brief.pk}": {
+            brief.pk: {
                 "title": brief.title,
                 "link": brief.get_absolute_url(),
                 "description": brief_description(brief),
@@ -70,8 +70,7 @@ def feed_items(ids):
             for brief in briefs.for_listing()
         }
 
-    found = remember_each(list(names), compute, in_process=_items_in_process)
-    return [found[name] for name in names if name in found]
+    return kept_fragments("feed-item", ids, compute, in_process=_items_in_process)
 
 
 class LatestBriefsFeed(Feed):

@@ -8,8 +8,10 @@ an expert, a format), or the clock passing a scheduled time (a brief's `publish_
   `ContentVersion`, read with one query per request): a save is seen by the very next
   request, in every process, whatever the cache backend; or, for what lists share (counts,
   page ids, the newest of a list), the lists token in the same row, which a save changes only
-  when it changes what a list holds: after an edit of a brief's words, the next request
-  renders that brief's card again and nothing else; and
+  when it changes what a list holds; or, for what shows one brief (its card), its brief's
+  token (brief_token()), which changes only when that brief or a name it shows does: after
+  an edit of a brief's words, the next request renders that brief's card again and works
+  out no list; and
 - the next scheduled change, kept in the same row: an entry is valid only until the next
   brief is due to appear or leave, so a scheduled brief appears at its time, cache or no cache.
 
@@ -36,6 +38,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -48,6 +51,9 @@ _held_for_request = ContextVar("briefs_content_version", default=None)
 # In a version given to bump(): the next scheduled change stands as it is.
 UNCHANGED = object()
 NEXT_CHANGE_KEY = "briefs:next-change"
+# Briefs changed since the cards token last changed, at most: the row holding them is read by
+# every request, so past this every card is made again once and the list starts afresh.
+MOST_CHANGED_BRIEFS = 100
 
 
 def soonest_change():
@@ -67,13 +73,13 @@ def soonest_change():
 
 
 def current_version():
-    """(token, next change, lists token) of the content as it stands; within a request, read
-    once."""
+    """(token, next change, lists token, cards token, changed briefs) of the content as it
+    stands; within a request, read once."""
     held = _held_for_request.get()
     if held is not None:
         return held
     version = ContentVersion.objects.filter(pk=1).values_list(
-        "token", "next_change_at", "lists_token"
+        "token", "next_change_at", "lists_token", "cards_token", "changed_briefs"
     )
     row = version.first()
     if row is None:
@@ -91,72 +97,102 @@ def lists_token():
     return current_version()[2]
 
 
+def brief_token(brief_id):
+    """What a brief's own fragments (its card, its search hit, the front page's lead) are kept
+    under: they show its rows and the names of its issues and format, so they are made again
+    when it changes or a name does, not after every save of another brief."""
+    _, _, _, cards, changed = current_version()
+    return cards, changed.get(str(brief_id))
+
+
 def next_change_at():
     """When what the public sees next changes by itself, or None. Once the moment kept in
     the row has passed, the one after it is found once and shared through the cache."""
-    token, soonest, lists = current_version()
+    token, soonest, *tokens = current_version()
     now = timezone.now()
     if soonest is None or soonest > now:
         return soonest
     since = (token, soonest)
 
-    def usable(entry):
+    def usable(key, entry):
         return entry[0] == since and (entry[1] is None or entry[1] > now)
 
     kept = recall([NEXT_CHANGE_KEY], usable).get(NEXT_CHANGE_KEY)
-    if kept is not None and usable(kept):
+    if kept is not None and usable(NEXT_CHANGE_KEY, kept):
         later = kept[1]
     else:
         later = soonest_change()
         keep({NEXT_CHANGE_KEY: (since, later)})
     if _held_for_request.get() is not None:
-        _held_for_request.set((token, later, lists))
+        _held_for_request.set((token, later, *tokens))
     return later
 
 
-def bump(schedule_changed=True, lists_changed=True, version=None):
+def bump(schedule_changed=True, lists_changed=True, version=None, briefs=None):
     """A new token for a change to what the public may see; called inside the change's
     transaction, so the token and the content it stands for commit (or vanish) together.
     The next scheduled change is found again when a brief's times may have moved, and the
-    lists token changes unless the change leaves every list as it was. `version`, from
-    next_version(), is the one to give it, when pages were made under it first."""
-    if version is None:
-        version = (
-            uuid.uuid4().hex,
-            soonest_change() if schedule_changed else UNCHANGED,
-            uuid.uuid4().hex if lists_changed else None,
-        )
-    token, next_change, lists = version
-    values = {"token": token, "changed_at": timezone.now()}
-    if next_change is not UNCHANGED:
-        values["next_change_at"] = next_change
-    if lists is not None:
-        values["lists_token"] = lists
-    if not ContentVersion.objects.filter(pk=1).update(**values):
-        values["next_change_at"] = soonest_change()
-        values.setdefault("lists_token", uuid.uuid4().hex)
-        ContentVersion.objects.update_or_create(pk=1, defaults=values)
+    lists token changes unless the change leaves every list as it was. `briefs` are the ids
+    of the briefs whose rows the change wrote, when nothing else changed (else None: every
+    brief's fragments are made again). `version`, from next_version(), is the one to give it,
+    when pages were made under it first."""
+    with transaction.atomic():
+        if version is None:
+            version = next_version(lists_changed, briefs, schedule_changed)
+        token, next_change, lists, cards, changed = version
+        values = {
+            "token": token,
+            "changed_at": timezone.now(),
+            "cards_token": cards,
+            "changed_briefs": changed,
+        }
+        if next_change is not UNCHANGED:
+            values["next_change_at"] = next_change
+        if lists is not None:
+            values["lists_token"] = lists
+        if not ContentVersion.objects.filter(pk=1).update(**values):
+            values["next_change_at"] = soonest_change()
+            values.setdefault("lists_token", uuid.uuid4().hex)
+            ContentVersion.objects.update_or_create(pk=1, defaults=values)
 
 
-def next_version(lists_changed=True):
-    """(token, next scheduled change, new lists token or None) for the content as the current
-    transaction leaves it. For a change to what lists hold, the row is locked first: what is
-    worked out under the new lists token before the bump then sees every change committed
-    before this one, and none commits between (its bump would wait for this one's end)."""
-    if lists_changed:
-        ContentVersion.objects.select_for_update().filter(pk=1).exists()
-    return uuid.uuid4().hex, soonest_change(), uuid.uuid4().hex if lists_changed else None
+def next_version(lists_changed=True, briefs=None, schedule_changed=True):
+    """The version (token, next scheduled change or UNCHANGED, new lists token or None, cards
+    token, changed briefs) for the content as the current transaction leaves it, when it
+    wrote the rows of `briefs` (ids; None when it changed anything else). The row is locked
+    first, in the change's transaction: what is worked out under the new version before the
+    bump then sees every change committed before this one, none commits between (its bump
+    would wait for this one's end), and no change's briefs are lost from the list."""
+    row = (
+        ContentVersion.objects.select_for_update()
+        .filter(pk=1)
+        .values_list("cards_token", "changed_briefs")
+        .first()
+    )
+    token = uuid.uuid4().hex
+    cards, changed = row or (None, {})
+    if cards is None or briefs is None or len(changed) + len(briefs) > MOST_CHANGED_BRIEFS:
+        cards, changed = uuid.uuid4().hex, {}
+    else:
+        changed = {**changed, **{str(brief_id): token for brief_id in briefs}}
+    return (
+        token,
+        soonest_change() if schedule_changed else UNCHANGED,
+        uuid.uuid4().hex if lists_changed else None,
+        cards,
+        changed,
+    )
 
 
 @contextmanager
 def as_version(version):
     """Read the content as `version` (from next_version()) within the block, before bump()
-    gives it to everyone: pages made inside are kept under it. The row is locked while they
-    are made only for a change to what lists hold (next_version())."""
-    token, next_change, lists = version
+    gives it to everyone: pages made inside are kept under it, while the row is locked
+    (next_version())."""
+    token, next_change, lists, *cards = version
     if lists is None:
         lists = ContentVersion.objects.filter(pk=1).values_list("lists_token", flat=True).first()
-    held = _held_for_request.set((token, next_change, lists))
+    held = _held_for_request.set((token, next_change, lists, *cards))
     try:
         yield
     finally:
@@ -206,7 +242,7 @@ def remember(name, compute, *, lists=False):
     every request and, through the cache, every process. Treat what it returns as read-only."""
     token = lists_token() if lists else content_token()
     key = entry_key(name)
-    kept = recall([key], lambda entry: current(entry, token)).get(key)
+    kept = recall([key], lambda key, entry: current(entry, token)).get(key)
     if current(kept, token):
         return kept[2]
     # The next change is found before computing: a change that happens meanwhile is then
@@ -217,34 +253,48 @@ def remember(name, compute, *, lists=False):
     return entry[2]
 
 
-def remember_each(names, compute, in_process=None):
+def remember_each(names, compute, in_process=None, token_of=None):
     """{name: value} for each of `names`, as remember() gives one: `compute(missing)` returns
     {name: value} for those of them not kept for the content as it stands, and only those are
     computed (one query for a page's rows, say, instead of one per row). Many small entries
     read together (rendered cards) bring their own `in_process` RecentEntries, so that they do
-    not push the lists' entries out of the shared one."""
+    not push the lists' entries out of the shared one. `token_of(name)`, when given, is what
+    that name's entry is kept under (brief_token(), say), instead of the content's token."""
     in_process = _in_process if in_process is None else in_process
-    token = content_token()
+    if token_of is None:
+        token = content_token()
+        tokens = {entry_key(name): token for name in names}
+    else:
+        tokens = {entry_key(name): token_of(name) for name in names}
     keys = {entry_key(name): name for name in names}
-    kept = recall(list(keys), lambda entry: current(entry, token), in_process)
-    found = {keys[key]: entry[2] for key, entry in kept.items() if current(entry, token)}
+
+    def usable(key, entry):
+        return current(entry, tokens[key])
+
+    kept = recall(list(keys), usable, in_process)
+    found = {keys[key]: entry[2] for key, entry in kept.items() if usable(key, entry)}
     missing = [name for name in names if name not in found]
     if missing:
         until = next_change_at()
         computed = compute(missing)
-        keep(
-            {entry_key(name): (token, until, value) for name, value in computed.items()}, in_process
-        )
+        entries = {}
+        for name, value in computed.items():
+            key = entry_key(name)
+            entries[key] = (tokens[key], until, value)
+        keep(entries, in_process)
         found.update(computed)
     return found
 
 
 def recall(keys, usable, in_process=None):
     """{key: entry} for those of `keys` kept: in this process if it read them lately and
-    they are still `usable`, else in the shared cache (and then kept in this process too)."""
+    they are still `usable(key, entry)`, else in the shared cache (and then kept in this
+    process too)."""
     in_process = _in_process if in_process is None else in_process
     found = {
-        key: entry for key in keys if (entry := in_process.get(key)) is not None and usable(entry)
+        key: entry
+        for key in keys
+        if (entry := in_process.get(key)) is not None and usable(key, entry)
     }
     missing = [key for key in keys if key not in found]
     for key, entry in (cache.get_many(missing) if missing else {}).items():

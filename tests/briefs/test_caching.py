@@ -90,15 +90,17 @@ def test_a_change_to_a_quote_or_an_expert_shows_on_the_next_request(page_cache, 
 
 def test_a_renamed_issue_or_format_shows_on_every_card_at_once(page_cache, site, client):
     lists = ["/", "/briefs/", "/issues/shipping/", "/briefs/?issue=shipping&issue=labor"]
-    warm(client, lists)
-    issue = Issue.objects.get(name="Labor")
-    issue.name = "Dock Labor"
-    issue.save()
+    warm(client, [*lists, "/feeds/briefs/"])
     site.format.name = "Field Note"
     site.format.save()
     for url in lists:
-        assert shows(client, url, "Dock Labor"), url
         assert shows(client, url, "Field Note"), url
+    issue = Issue.objects.get(name="Labor")
+    issue.name = "Dock Labor"
+    issue.save()
+    # Each card, and each feed item's categories.
+    for url in [*lists, "/feeds/briefs/"]:
+        assert shows(client, url, "Dock Labor"), url
 
 
 def test_the_sitemap_follows_a_new_or_withdrawn_brief_at_once(page_cache, site, client):

@@ -99,6 +99,56 @@ def test_an_edit_of_a_briefs_words_works_out_no_list_again(
     assert "Port Strikes Reach the North" in text_of(client, "/")
 
 
+def cards_rendered(response):
+    return [template.name for template in response.templates].count("includes/_brief_card.html")
+
+
+def test_after_a_publication_a_list_renders_the_new_briefs_card_alone(
+    page_cache, archive, client, editor, time_machine
+):
+    warm(client, LISTS)
+    draft = BriefFactory(title="Canal Fees Rise", status=Brief.Status.REVIEW, publish_at=None)
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    changes.publish_now(draft, editor)
+
+    response = client.get("/briefs/")
+
+    assert card_titles(response) == ["Canal Fees Rise", "Port Strikes Spread"]
+    if page_cache == "page cache off":
+        assert cards_rendered(response) == 1
+
+
+def test_after_an_edit_a_list_renders_the_edited_briefs_card_alone(
+    page_cache, archive, client, editor_client
+):
+    warm(client, LISTS)
+    response = submit(editor_client, change_url(archive), title="Port Strikes Reach the North")
+    assert response.status_code == 302
+
+    response = client.get("/briefs/")
+
+    assert card_titles(response) == ["Port Strikes Reach the North", "Grain Prices Climb"]
+    if page_cache == "page cache off":
+        assert cards_rendered(response) == 1
+
+
+def test_cards_stay_right_when_more_briefs_change_than_the_version_lists(
+    archive, client, editor, monkeypatch
+):
+    """Past freshness.MOST_CHANGED_BRIEFS the content's version stops naming the briefs
+    changed, and every card is made again once."""
+    monkeypatch.setattr(freshness, "MOST_CHANGED_BRIEFS", 1)
+    warm(client, ["/briefs/", "/briefs/?page=2"])
+    for old, new in (("Port Strikes Spread", "Strikes End"), ("An Older Brief", "Old News")):
+        with changes.operation(editor, note="Retitle"):
+            brief = Brief.objects.get(title=old)
+            changes.current().watch(brief)
+            brief.title = new
+            brief.save()
+        assert new in all_titles(client)
+    assert all_titles(client) == ["Strikes End", "Grain Prices Climb", "Old News"]
+
+
 def test_a_brief_filed_under_another_issue_moves_between_lists_and_counts(
     page_cache, archive, client, editor_client
 ):
