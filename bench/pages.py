@@ -22,6 +22,7 @@ each floor of its own run, as this machine is noisy; the bare floor's is the one
 """
 
 import argparse
+import gc
 import math
 import os
 import subprocess
@@ -357,6 +358,9 @@ def main():
     options = parser.parse_args()
     # Debug off serves static files through their manifest, as production does.
     call_command("collectstatic", interactive=False, verbosity=0)
+    # As each app server does once the site is loaded (briefs_site/wsgi.py): the first
+    # requests after a save are timed in this process.
+    gc.freeze()
     client = Client(HTTP_HOST=HOST)
     pages = [page for page in pages_to_measure() if options.only is None or options.only in page[0]]
     public, total = Brief.objects.published().count(), Brief.objects.count()

@@ -223,10 +223,11 @@ def newest_filed_under(issue, count):
     )
 
 
-def newest_first_page(name, briefs, per_page, number, count=None):
+def newest_first_page(name, briefs, per_page, number, count=None, all_ids=None):
     """How many briefs the newest-first list `name` of `briefs` holds, and the ids of those
     on page `number` (None past the end). `count`, when the caller knows it (an issue's
-    public_brief_count, worked out with the lists), saves counting the list.
+    public_brief_count, worked out with the lists), saves counting the list; otherwise the
+    list is walked, by `all_ids()` when the caller has a faster way to every id in order.
 
     The ids of each run of PAGES_KEPT_TOGETHER pages (and the count, when not given) are kept
     per lists token: a request then reads small entries and its own twenty rows, whatever the
@@ -248,7 +249,10 @@ def newest_first_page(name, briefs, per_page, number, count=None):
         kept_count = kept.get(count_key)
         if not current(kept_count, token):
             # Counting a list filtered by several issues walks it: the walk gives every run.
-            return keep_whole_list(key, token, briefs, per_page, number)
+            ids = all_ids() if all_ids else None
+            if ids is None:
+                ids = list(briefs.newest_first().values_list("pk", flat=True))
+            return keep_whole_list(key, token, ids, per_page, number)
         count = kept_count[2]
     if not 0 < number <= -(-count // per_page):
         return count, None
@@ -260,11 +264,10 @@ def newest_first_page(name, briefs, per_page, number, count=None):
     return count, kept_run[2][(number - 1) % PAGES_KEPT_TOGETHER]
 
 
-def keep_whole_list(key, token, briefs, per_page, number):
-    """newest_first_page() for a list whose length is not known: its ids walked once, its
-    count and every run kept."""
+def keep_whole_list(key, token, ids, per_page, number):
+    """newest_first_page() for a list whose length was not known: from all its ids, walked
+    once, its count and every run kept."""
     until = next_change_at()
-    ids = list(briefs.newest_first().values_list("pk", flat=True))
     pages = in_chunks(ids, per_page)
     runs = in_chunks(pages, PAGES_KEPT_TOGETHER)
     keep({key(f"run:{index}"): (token, until, run) for index, run in enumerate(runs)})

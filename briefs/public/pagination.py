@@ -39,9 +39,11 @@ class NewestFirstPaginator(Paginator):
     no count, no offset, and no filter of the list's own per request. The page's cards are
     read by those ids (briefs.public.cards)."""
 
-    def __init__(self, briefs, per_page, list_name, number, count=None):
+    def __init__(self, briefs, per_page, list_name, number, count=None, all_ids=None):
         super().__init__(briefs, per_page)
-        self.count, self.page_ids = newest_first_page(list_name, briefs, per_page, number, count)
+        self.count, self.page_ids = newest_first_page(
+            list_name, briefs, per_page, number, count, all_ids
+        )
 
     def page(self, number):
         number = self.validate_number(number)
@@ -59,9 +61,19 @@ class NewestFirstPaginationMixin(StrictPaginationMixin):
         """How many briefs the list holds, where the view knows it without counting."""
         return None
 
+    def list_ids(self):
+        """Every id of the list, newest first, where the view reads them faster than by
+        walking its briefs (None: walk them). Asked only when the count is not known."""
+        return None
+
     def get_paginator(self, queryset, per_page, **kwargs):
         return NewestFirstPaginator(
-            queryset, per_page, self.list_name(), self.requested_page(), self.list_count()
+            queryset,
+            per_page,
+            self.list_name(),
+            self.requested_page(),
+            self.list_count(),
+            self.list_ids,
         )
 
     def get_context_data(self, **kwargs):

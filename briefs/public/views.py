@@ -28,7 +28,7 @@ from .listings import (
     top_experts_on,
 )
 from .pagination import NewestFirstPaginationMixin, StrictPaginationMixin
-from .search import SearchFacets, clean_query
+from .search import SearchFacets, clean_query, public_ids_filed_under_all
 from .structured_data import brief_description, default_meta, latest_feed, news_article
 
 
@@ -77,8 +77,13 @@ class BriefListView(FilterLimitMixin, PageMetaMixin, NewestFirstPaginationMixin,
         return "briefs:" + ",".join(str(pk) for pk in sorted(issue.pk for issue in self.chosen))
 
     def list_count(self):
-        # Known for every public brief; for briefs under several issues, counted by walking.
+        # Known for every public brief and an issue's; under several issues, walked.
+        if len(self.chosen) == 1:
+            return self.chosen[0].public_brief_count
         return None if self.chosen else public_brief_count()
+
+    def list_ids(self):
+        return public_ids_filed_under_all(self.chosen)
 
     def chosen_issues(self):
         issues = public_issues_in_order(filter_values(self.request.GET, "issue", MAX_ISSUES))

@@ -152,16 +152,21 @@ def test_cards_stay_right_when_more_briefs_change_than_the_version_lists(
 def test_a_brief_filed_under_another_issue_moves_between_lists_and_counts(
     page_cache, archive, client, editor_client
 ):
-    warm(client, LISTS + ["/issues/food/", "/issues/labor/"])
-    food = Issue.objects.get(name="Food")
-    response = submit(editor_client, change_url(archive), issues=[str(food.pk)])
+    both = ["/briefs/?issue=shipping&issue=labor", "/briefs/?issue=food&issue=shipping"]
+    warm(client, LISTS + ["/issues/food/", "/issues/labor/", *both])
+    assert card_titles(client.get(both[0])) == ["Port Strikes Spread"]
+    assert card_titles(client.get(both[1])) == []
+    food, shipping = Issue.objects.get(name="Food"), Issue.objects.get(name="Shipping")
+    response = submit(editor_client, change_url(archive), issues=[str(food.pk), str(shipping.pk)])
     assert response.status_code == 302
 
+    assert client.get(both[0]).status_code == 404
+    assert card_titles(client.get(both[1])) == ["Port Strikes Spread"]
     assert card_titles(client.get("/issues/food/")) == ["Port Strikes Spread", "Grain Prices Climb"]
-    assert card_titles(client.get("/issues/shipping/")) == ["An Older Brief"]
+    assert card_titles(client.get("/issues/shipping/")) == ["Port Strikes Spread", "An Older Brief"]
     assert client.get("/issues/labor/").status_code == 404
     issues = text_of(client, "/issues/")
-    assert "Food 2 briefs" in issues and "Shipping 1 brief" in issues
+    assert "Food 2 briefs" in issues and "Shipping 2 briefs" in issues
     assert "Labor" not in issues
 
 
