@@ -189,10 +189,10 @@ def as_version(version):
     """Read the content as `version` (from next_version()) within the block, before bump()
     gives it to everyone: pages made inside are kept under it, while the row is locked
     (next_version())."""
-    token, next_change, lists, *cards = version
+    token, next_change, lists, *for_briefs = version
     if lists is None:
         lists = ContentVersion.objects.filter(pk=1).values_list("lists_token", flat=True).first()
-    held = _held_for_request.set((token, next_change, lists, *cards))
+    held = _held_for_request.set((token, next_change, lists, *for_briefs))
     try:
         yield
     finally:
@@ -242,7 +242,7 @@ def remember(name, compute, *, lists=False):
     every request and, through the cache, every process. Treat what it returns as read-only."""
     token = lists_token() if lists else content_token()
     key = entry_key(name)
-    kept = recall([key], lambda key, entry: current(entry, token)).get(key)
+    kept = recall([key], lambda _, entry: current(entry, token)).get(key)
     if current(kept, token):
         return kept[2]
     # The next change is found before computing: a change that happens meanwhile is then
@@ -261,12 +261,11 @@ def remember_each(names, compute, in_process=None, token_of=None):
     not push the lists' entries out of the shared one. `token_of(name)`, when given, is what
     that name's entry is kept under (brief_token(), say), instead of the content's token."""
     in_process = _in_process if in_process is None else in_process
-    if token_of is None:
-        token = content_token()
-        tokens = {entry_key(name): token for name in names}
-    else:
-        tokens = {entry_key(name): token_of(name) for name in names}
     keys = {entry_key(name): name for name in names}
+    if token_of is None:
+        tokens = dict.fromkeys(keys, content_token())
+    else:
+        tokens = {key: token_of(name) for key, name in keys.items()}
 
     def usable(key, entry):
         return current(entry, tokens[key])
@@ -277,10 +276,11 @@ def remember_each(names, compute, in_process=None, token_of=None):
     if missing:
         until = next_change_at()
         computed = compute(missing)
-        entries = {}
-        for name, value in computed.items():
-            key = entry_key(name)
-            entries[key] = (tokens[key], until, value)
+        entries = {
+            key: (tokens[key], until, computed[name])
+            for key, name in keys.items()
+            if name in computed
+        }
         keep(entries, in_process)
         found.update(computed)
     return found

@@ -244,7 +244,7 @@ def newest_first_page(name, briefs, per_page, number, count=None, all_ids=None):
 
     count_key, run_key = key("count"), key(f"run:{run}")
     wanted = [run_key] if count is not None else [count_key, run_key]
-    kept = recall(wanted, lambda key, entry: current(entry, token))
+    kept = recall(wanted, lambda _, entry: current(entry, token))
     if count is None:
         kept_count = kept.get(count_key)
         if not current(kept_count, token):
