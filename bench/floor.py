@@ -25,7 +25,8 @@ PUBLIC_BRIEFS = 94_000
 ISSUE_COUNT = 40
 ISSUES_PER_BRIEF = 3
 PAGE_SIZE = 20
-# (token, next scheduled change, lists token): the floor's content never changes.
+# (token, next scheduled change, lists token, cards token, changed briefs): the floor's content
+# never changes.
 FLOOR_VERSION = ("bench-floor", None, "bench-floor", "bench-floor", {})
 
 SUMMARY = (

@@ -157,7 +157,8 @@ class Operation:
             search.reindex(sorted(self.changed))
         if public_changed:
             # What cards show of other briefs changes only with a name (an issue's, a format's).
-            briefs = None if self.other_content_changed else sorted(self.changed | set(self.gone))
+            # A deleted brief is among those changed: its row's deletion was seen too.
+            briefs = None if self.other_content_changed else sorted(self.changed)
             new_version(self.events, lists_changed, briefs)
 
     def raise_events(self, brief, before, revision, now):

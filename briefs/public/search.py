@@ -606,18 +606,18 @@ def backend():
 
 
 def public_ids_filed_under_all(issues):
-    """The ids of the public briefs filed under every one of `issues`, newest first. On
-    PostgreSQL they are read from the search entries, found by the GIN index over their issue
-    ids (migration 0017): joining the briefs' issues walked every public brief, for two
-    issues of 100,000 briefs 50 ms against 25. Elsewhere, from the briefs."""
-    if connection.vendor == "postgresql":
-        entries = SearchEntry.objects.filter(
-            published_condition(), issue_ids__contains=[issue.pk for issue in issues]
-        )
-        newest_first = entries.order_by("-publish_at", "-brief_id")
-        return list(newest_first.values_list("brief_id", flat=True))
-    briefs = Brief.objects.published().filed_under_all(issues).newest_first()
-    return list(briefs.values_list("pk", flat=True))
+    """The ids of the public briefs filed under every one of `issues`, newest first, read from
+    the search entries on PostgreSQL, found by the GIN index over their issue ids (migration
+    0017): joining the briefs' issues walked every public brief, for two issues of 100,000
+    briefs 50 ms against 25. None elsewhere, where the entries are empty: the list's own
+    walk of the briefs is the way (listings.newest_first_page)."""
+    if connection.vendor != "postgresql":
+        return None
+    entries = SearchEntry.objects.filter(
+        published_condition(), issue_ids__contains=[issue.pk for issue in issues]
+    )
+    newest_first = entries.order_by("-publish_at", "-brief_id")
+    return list(newest_first.values_list("brief_id", flat=True))
 
 
 def reindex(brief_ids):
