@@ -167,6 +167,16 @@ def test_facets_count_the_current_query_and_narrow_it(client, library):
     assert remove == ["?q=drone&year=2025"]
 
 
+def test_a_year_is_the_site_s_year_at_its_turn(client, now):
+    """A brief of New Year's Eve evening in New York is of the old year there, though it is
+    the new one in UTC, and the facet counts it where the filter finds it."""
+    eve = BriefFactory(title="Harbour Fireworks", publish_at=datetime(2026, 1, 1, 3, tzinfo=UTC))
+    BriefFactory(title="Harbour Dawn", publish_at=datetime(2026, 1, 1, 6, tzinfo=UTC))
+    assert "Year 2026 1 2025 1" in visible_text(client.get("/search/", {"q": "harbour"}))
+    assert found(client, "harbour", year="2025") == [eve.title]
+    assert found(client, "harbour", year="2026") == ["Harbour Dawn"]
+
+
 @pytest.mark.parametrize(
     "params",
     [

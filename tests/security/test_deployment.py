@@ -43,6 +43,7 @@ with override_settings(STORAGES={{**settings.STORAGES, "staticfiles": plain_stat
     seen_pages = {{
         "http": seen(client.get("/")),
         "front page": seen(client.get("/", secure=True)),
+        "front page, kept": seen(client.get("/", secure=True)),
         "login page": seen(client.get("/admin/login/", secure=True)),
         "signed in": seen(client.post(
             "/admin/login/?next=/admin/",
@@ -85,7 +86,7 @@ def test_plain_http_is_sent_to_https(responses):
     assert response["headers"]["Location"] == f"https://{HOST}/"
 
 
-@pytest.mark.parametrize("page", ["front page", "login page", "signed in"])
+@pytest.mark.parametrize("page", ["front page", "front page, kept", "login page", "signed in"])
 def test_every_response_carries_the_security_headers(responses, page):
     response = responses[page]
     assert response["status"] in {200, 302}, response

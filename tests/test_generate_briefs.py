@@ -1,0 +1,57 @@
+"""The benchmark's archive (`generate_briefs`): the same for a seed, and on PostgreSQL loaded in
+bulk without losing an index."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from briefs.models import Brief
+from tests.factories import FormatFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def generated(count, seed):
+    call_command("generate_briefs", "--count", str(count), "--seed", str(seed),
+                 "--until", "2026-11-26", stdout=io.StringIO())  # fmt: skip
+    briefs = Brief.objects.filter(slug__startswith="generated-").order_by("pk")
+    return [
+        (brief.title, brief.publish_at, brief.status, sorted(brief.issues.names()))
+        for brief in briefs.prefetch_related("issues")
+    ]
+
+
+def indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes "
+            "WHERE tablename IN ('briefs_brief', 'briefs_searchentry') ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+def test_a_seed_gives_the_same_archive_whatever_the_batches(monkeypatch):
+    """The briefs are made up in a thread of their own, batch by batch, while the database
+    writes the one before: one batch or many, the same briefs come out."""
+    from bench.management.commands import generate_briefs
+
+    FormatFactory()
+    in_one_batch = generated(12, seed=7)
+    Brief.objects.all().delete()
+    for model in ("Issue", "Expert"):
+        getattr(generate_briefs, model).objects.all().delete()
+    monkeypatch.setattr(generate_briefs, "BATCH", 5)
+    assert generated(12, seed=7) == in_one_batch
+    assert len({title for title, *_ in in_one_batch}) == 12
+
+
+def test_the_load_builds_again_every_index_it_dropped():
+    if connection.vendor != "postgresql":
+        pytest.skip("the bulk load, with the indexes dropped meanwhile, is PostgreSQL's")
+    FormatFactory()
+    before = indexes()
+    generated(30, seed=1)
+    assert indexes() == before
+    assert Brief.objects.filter(slug__startswith="generated-").count() == 30
