@@ -278,10 +278,7 @@ class PostgresSearch:
             if search.format:
                 entries = entries.filter(format_id=search.format.pk)
             if search.year:
-                # The year's months in UTC, and one either side for the site's zone: the GIN
-                # index over the months finds the year's entries, which the year then sorts.
-                months = (search.year * 12 - 1, search.year * 12 + 12)
-                entries = entries.filter(month__range=months, publish_at__year=search.year)
+                entries = entries.filter(publish_at__year=search.year)
             compiler = entries.query.get_compiler(connection=connection)
             sql, params = compiler.compile(entries.query.where)
             self._chosen = (sql, list(params))
