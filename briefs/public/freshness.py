@@ -39,7 +39,6 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Min, Q
 from django.utils import timezone
 
 from ..models import Brief, ContentVersion
@@ -57,19 +56,18 @@ MOST_CHANGED_BRIEFS = 100
 
 
 def soonest_change():
-    """The soonest scheduled publication or withdrawal after now, or None. Only the few
-    briefs with a time still to come are read: both conditions are indexed."""
+    """The soonest scheduled publication or withdrawal after now, or None. Each is the first
+    row of its own index after now: a minimum over every brief still to come read them all
+    (100 ms for the 20,000 scheduled among a million generated briefs)."""
     now = timezone.now()
-    to_come = Q(publish_at__gt=now), Q(withdraw_at__gt=now)
+    approved = Brief.objects.filter(status=Brief.Status.PUBLISHED)
+    publication = approved.filter(publish_at__gt=now).order_by("publish_at")
+    withdrawal = approved.filter(withdraw_at__gt=now).order_by("withdraw_at")
     moments = (
-        Brief.objects.filter(status=Brief.Status.PUBLISHED)
-        .filter(to_come[0] | to_come[1])
-        .aggregate(
-            publication=Min("publish_at", filter=to_come[0]),
-            withdrawal=Min("withdraw_at", filter=to_come[1]),
-        )
+        publication.values_list("publish_at", flat=True).first(),
+        withdrawal.values_list("withdraw_at", flat=True).first(),
     )
-    return min((moment for moment in moments.values() if moment is not None), default=None)
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def current_version():
