@@ -3,8 +3,8 @@
 A kept page holds the content version's token it was made under and is valid only for that
 token and until the next scheduled change (briefs.public.freshness): a save, or a scheduled
 brief's time coming, is seen by the very next request. The middleware sits before the session,
-CSRF and authentication middleware, so a kept page costs one indexed query (the token) and one
-cache read.
+CSRF and authentication middleware, so a kept page costs one indexed query (the token) and, unless
+this process served it lately (kept_page()), one cache read.
 
 Every public response says how it may be kept elsewhere: `Cache-Control: public, max-age=0,
 must-revalidate` with an ETag, so browsers and proxies ask again each time and get a 304
