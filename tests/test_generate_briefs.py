@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from briefs.models import Brief
+from briefs.models import Brief, Issue
+from experts.models import Expert
 from tests.factories import FormatFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +40,8 @@ def test_a_seed_gives_the_same_archive_whatever_the_batches(monkeypatch):
 
     FormatFactory()
     in_one_batch = generated(12, seed=7)
-    Brief.objects.all().delete()
-    for model in ("Issue", "Expert"):
-        getattr(generate_briefs, model).objects.all().delete()
+    for model in (Brief, Issue, Expert):
+        model.objects.all().delete()
     monkeypatch.setattr(generate_briefs, "BATCH", 5)
     assert generated(12, seed=7) == in_one_batch
     assert len({title for title, *_ in in_one_batch}) == 12
