@@ -822,6 +822,11 @@ class SearchEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "search entries"
+        indexes = [
+            # The entries of a time window, newest first: a search ranks its newest matches,
+            # read within recent months (briefs.public.search).
+            models.Index(fields=["publish_at", "brief"], name="search_entry_newest"),
+        ]
 
     def __str__(self):
         return f"Search entry of brief {self.brief_id}"
