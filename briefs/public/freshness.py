@@ -326,10 +326,14 @@ def recall(keys, usable, in_process=None):
 
 class RecentEntries:
     """The entries this process read last, unpickled: an entry of the current token and
-    within its time is as good as the shared cache's, which need not be asked again."""
+    within its time is as good as the shared cache's, which need not be asked again. At most
+    `size` of them, and, when `weigh(entry)` is given, at most `most_weight` in all (an entry
+    heavier than that alone is not kept)."""
 
-    def __init__(self, size):
+    def __init__(self, size, weigh=None, most_weight=None):
         self.size, self.entries = size, OrderedDict()
+        self.weigh, self.most_weight = weigh, most_weight
+        self.weights, self.weight = {}, 0
         self.lock = threading.Lock()
 
     def get(self, key):
@@ -340,15 +344,22 @@ class RecentEntries:
             return entry
 
     def keep(self, key, entry):
+        weight = self.weigh(entry) if self.weigh else 0
+        if self.weigh and weight > self.most_weight:
+            return
         with self.lock:
-            self.entries[key] = entry
+            self.weight += weight - self.weights.get(key, 0)
+            self.entries[key], self.weights[key] = entry, weight
             self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            while len(self.entries) > self.size or (self.weigh and self.weight > self.most_weight):
+                oldest, _ = self.entries.popitem(last=False)
+                self.weight -= self.weights.pop(oldest)
 
     def clear(self):
         with self.lock:
             self.entries.clear()
+            self.weights.clear()
+            self.weight = 0
 
 
 _in_process = RecentEntries(size=256)
@@ -356,9 +367,9 @@ _in_process = RecentEntries(size=256)
 _all_in_process = [_in_process]
 
 
-def recent_entries(size):
-    """A RecentEntries of its own, for remember_each(in_process=...)."""
-    entries = RecentEntries(size)
+def recent_entries(size, weigh=None, most_weight=None):
+    """A RecentEntries of its own, for remember_each(in_process=...) or recall()."""
+    entries = RecentEntries(size, weigh, most_weight)
     _all_in_process.append(entries)
     return entries
 

@@ -30,7 +30,6 @@ import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
@@ -44,11 +43,12 @@ from . import edge, freshness
 NOT_PUBLIC = ("/admin/", "/preview/", "/static/", "/media/", "/_bench/", "/_health/")
 PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
 # Pages each process keeps in its own memory besides the shared cache, the ones it served
-# last: 400 of up to 64 KB (a listing is about 20 KB) and 16 of up to 1 MB (a sitemap page of
-# 5,000 addresses is 650 KB), some 40 MB a process at most. Larger ones stay in the cache.
-_pages_in_process = freshness.recent_entries(size=400)
-_large_pages_in_process = freshness.recent_entries(size=16)
-SMALL_PAGE, LARGEST_PAGE_IN_PROCESS = 64 * 1024, 1024 * 1024
+# last: reading one from the shared cache costs a round trip and unpickling its bytes, more
+# than half of what serving it costs (a listing 1.3 ms against 0.5 from the process, a sitemap
+# page of 650 KB 1.5 against 0.6). At most 400 pages and 40 MB of them a process.
+_pages_in_process = freshness.recent_entries(
+    size=400, weigh=lambda entry: len(entry[-1]), most_weight=40 * 1024 * 1024
+)
 
 # The query parameters each public page reads, by URL name; a page not named reads none.
 # Every other parameter (utm_*, fbclid, a typo) changes nothing a reader sees: it is taken
@@ -156,27 +156,12 @@ def edge_may_keep(made, token):
 def kept_page(key, token):
     """The entry of the page kept under `key` for the content as it stands (`token`), or None:
     from this process if it served the page lately, else from the shared cache."""
-    for in_process in (_pages_in_process, _large_pages_in_process):
-        kept = in_process.get(key)
-        if freshness.current(kept, token):
-            return kept
-    kept = cache.get(key)
-    if not freshness.current(kept, token):
-        return None
-    keep_in_process(key, kept)
-    return kept
 
+    def usable(_, entry):
+        return freshness.current(entry, token)
 
-def keep_in_process(key, entry):
-    """Keep a page's entry in this process too, unless it is very large: a page read from the
-    shared cache costs a round trip and unpickling its bytes, more than half of what serving
-    it costs (a listing 1.3 ms against 0.5 from this process, a sitemap page 1.5 against
-    0.6)."""
-    size = len(entry[-1])
-    if size <= SMALL_PAGE:
-        _pages_in_process.keep(key, entry)
-    elif size <= LARGEST_PAGE_IN_PROCESS:
-        _large_pages_in_process.keep(key, entry)
+    kept = freshness.recall([key], usable, _pages_in_process).get(key)
+    return kept if freshness.current(kept, token) else None
 
 
 class PublicPageCacheMiddleware:
@@ -221,6 +206,5 @@ class PublicPageCacheMiddleware:
             if not response.has_header("Cache-Control"):
                 patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
             entry = (token, until, response.status_code, list(response.items()), response.content)
-            cache.set(key, entry, timeout=freshness.seconds_until(until))
-            keep_in_process(key, entry)
+            freshness.keep({key: entry}, _pages_in_process)
         return response, True
