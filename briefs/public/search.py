@@ -13,7 +13,7 @@ import functools
 import html
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -153,6 +153,8 @@ HEADING_CANDIDATES = 50
 # At most about this many entries are read to find them: a phrase of common words is looked
 # for in fewer recent months, and fewer matches are listed.
 READ_FOR_RANKING = 4000
+# The unit of a ranking's window of time.
+HOUR = timedelta(hours=1)
 
 
 ENTRIES = SearchEntry._meta.db_table
@@ -172,12 +174,6 @@ def month_number(moment):
     """Months since year 0, in UTC, as SearchEntry.month counts them."""
     moment = moment.astimezone(UTC)
     return moment.year * 12 + moment.month - 1
-
-
-def month_start(number):
-    """The first moment of the month that month_number() numbers so."""
-    year, month = divmod(number, 12)
-    return datetime(year, month + 1, 1, tzinfo=UTC)
 
 
 def tally(statement, params):
@@ -342,19 +338,19 @@ class PostgresSearch:
     def hits(self, search):
         """The best candidates ranked, after counts(): snippets are made only for the page
         shown."""
-        window = self._recent_months(NEWEST_CANDIDATES)
+        window = self._recent_window(NEWEST_CANDIDATES)
         ranked = self._ranked(search, window)
         if window and not window.bounded and len(ranked) < min(self._total, NEWEST_CANDIDATES):
-            ranked = self._ranked(search, None)  # the recent months held too few after all
+            ranked = self._ranked(search, None)  # the window held too few after all
         return Hits(len(ranked), lambda part: self._snippets(ranked[part], search.query))
 
     def _ranked(self, search, window):
         """The ids of the newest matches, and the newest with a word in their heading
         (looked for four times as far back), ranked, in one statement. Within the `window`
-        of months when given: the GIN index finds those without reading the older matches,
-        which need not then be sorted."""
+        of time when given: the indexes find those without reading the older matches, which
+        need not then be sorted."""
 
-        def newest(words, months, count):
+        def newest(words, length, count):
             where, params = self._where(search, words)
             order = f"ORDER BY publish_at DESC, brief_id DESC LIMIT {count}"
             if not window:
@@ -363,19 +359,19 @@ class PostgresSearch:
                 # for one entry in 200, would have every entry read.)
                 found = f"SELECT brief_id, publish_at FROM {ENTRIES} WHERE {where} OFFSET 0"
                 return f"SELECT brief_id FROM ({found}) AS found {order}", params
-            # The window in months for the GIN index, and in time for the index of the newest
-            # entries: the planner reads the window's entries from both at once, or reads back
-            # from the latest entry when the words are common.
-            first = window.last - months
-            where = f"{where} AND month >= %s AND publish_at >= %s"
-            params = [*params, first, month_start(first)]
-            if window.last < month_number(timezone.now()):
-                where = f"{where} AND month <= %s AND publish_at < %s"
-                params = [*params, window.last, month_start(window.last + 1)]
+            # The window in time for the index of the newest entries, and as the months it
+            # spans for the GIN index, named one by one: btree_gin reads a range of months as
+            # every month on its open side (a year's filter read every entry before its end).
+            start = window.end - length
+            months = list(range(month_number(start), month_number(window.end) + 1))
+            where = f"{where} AND month = ANY(%s::integer[]) AND publish_at >= %s"
+            params = [*params, months, start]
+            if window.closed:
+                where, params = f"{where} AND publish_at < %s", [*params, window.end]
             return f"SELECT brief_id FROM {ENTRIES} WHERE {where} {order}", params
 
-        months = window.months if window else None
-        recent, recent_params = newest(MATCHING, months, NEWEST_CANDIDATES)
+        length = window.length if window else None
+        recent, recent_params = newest(MATCHING, length, NEWEST_CANDIDATES)
         # Without an exclusion, words in the heading are words of the brief: the index reads
         # only the heading's (fewer) entries.
         heading = (
@@ -383,7 +379,7 @@ class PostgresSearch:
             if EXCLUSION.search(search.query) is None
             else (f"heading @@ {QUERY} AND {MATCHING}")
         )
-        headed, headed_params = newest(heading, months and 4 * months, HEADING_CANDIDATES)
+        headed, headed_params = newest(heading, length and 4 * length, HEADING_CANDIDATES)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT brief_id FROM {ENTRIES} WHERE brief_id IN (({recent}) UNION ({headed})) "
@@ -392,31 +388,35 @@ class PostgresSearch:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def _recent_months(self, count):
-        """The months before the newest matches' month (`last`) that likely hold `count`
-        matches twice over, from the matches counted per year, but no more than hold about
-        READ_FOR_RANKING entries to read (`bounded`); None when that is most of the matches'
-        last two years."""
+    def _recent_window(self, count):
+        """The time before the newest matches' moment that likely holds `count` matches
+        twice over, from the matches counted per year over the latest year with matches and
+        the one before, but no longer than holds about READ_FOR_RANKING entries to read
+        (`bounded`); in whole hours, for a million briefs publish a few hundred a day. It ends
+        (`end`) now, or at the end of the latest year when that is over (`closed`). None when
+        it would span most of the two years."""
         per_year = self._per_year
         if not per_year:
             return None
-        now = timezone.now()
+        now = timezone.localtime()
         latest = max(per_year)
-        last = month_number(now) if latest >= now.year else latest * 12 + 11
-        span = 12 + (now.month if latest >= now.year else 12)
+        closed = latest < now.year
+        end = datetime(latest + 1, 1, 1, tzinfo=now.tzinfo) if closed else now
+        span = end - datetime(latest - 1, 1, 1, tzinfo=now.tzinfo)
         recent = per_year[latest] + per_year.get(latest - 1, 0)
         reads = self._total * self._reads_per_match
         if recent == 0 or (self._total <= count and reads <= READ_FOR_RANKING):
             return None
-        matches_a_month = recent / span
-        months = math.ceil(2 * count / matches_a_month)
-        reads_a_month = matches_a_month * self._reads_per_match
-        affordable = max(1, math.floor(READ_FOR_RANKING / reads_a_month))
-        if affordable < months:
-            return SimpleNamespace(last=last, months=affordable, bounded=True)
-        if months >= span:
+        matches_an_hour = recent / (span / HOUR)
+        wanted = math.ceil(2 * count / matches_an_hour)
+        affordable = max(
+            1, math.floor(READ_FOR_RANKING / (matches_an_hour * self._reads_per_match))
+        )
+        if affordable < wanted:
+            return SimpleNamespace(end=end, closed=closed, length=affordable * HOUR, bounded=True)
+        if wanted * HOUR >= span:
             return None
-        return SimpleNamespace(last=last, months=months, bounded=False)
+        return SimpleNamespace(end=end, closed=closed, length=wanted * HOUR, bounded=False)
 
     def _snippets(self, ids, text):
         """(id, snippet) of each public brief of `ids`, in their order, with the query's

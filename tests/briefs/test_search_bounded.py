@@ -3,11 +3,12 @@ counts and facets estimated from a sample beyond a few thousand matches, the new
 candidates ranked, snippets made for the page shown. What a reader sees of each."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from briefs.models import SearchEntry
 from briefs.public import search
@@ -68,6 +69,38 @@ def test_when_more_match_than_are_ranked_the_newest_are_listed_and_the_page_says
     assert "12 briefs found" in text
     assert "The 3 most relevant of the newest are listed" in text
     assert sorted(card_titles(response)) == ["Walrus count 0", "Walrus count 1", "Walrus count 2"]
+
+
+@pytest.fixture
+def few_ranked(monkeypatch):
+    """Three of the newest matches ranked, and one of the newest with a word in the heading:
+    as on an archive where thousands match, the newest are looked for in a window of time."""
+    monkeypatch.setattr(search, "NEWEST_CANDIDATES", 3)
+    monkeypatch.setattr(search, "HEADING_CANDIDATES", 1)
+
+
+def test_the_newest_matches_are_listed_to_the_hour_and_none_still_to_come(
+    client, postgresql, now, few_ranked
+):
+    for hours in (0, 1, 2, *range(30, 2000, 97)):
+        BriefFactory(title=f"Walrus {hours} hours ago", publish_at=now - timedelta(hours=hours))
+    BriefFactory(title="Walrus in an hour", publish_at=now + timedelta(hours=1))
+    titles = card_titles(client.get("/search/", {"q": "walrus"}))
+    assert sorted(titles) == ["Walrus 0 hours ago", "Walrus 1 hours ago", "Walrus 2 hours ago"]
+
+
+def test_a_year_s_newest_matches_are_listed_when_more_match_than_are_ranked(
+    client, postgresql, few_ranked
+):
+    zone = timezone.get_current_timezone()
+    for month in range(1, 13):
+        BriefFactory(
+            title=f"Walrus of 2024, month {month}",
+            publish_at=datetime(2024, month, 28, 23, tzinfo=zone),
+        )
+    BriefFactory(title="Walrus of 2025", publish_at=datetime(2025, 1, 1, tzinfo=zone))
+    titles = card_titles(client.get("/search/", {"q": "walrus", "year": "2024"}))
+    assert sorted(titles) == [f"Walrus of 2024, month {month}" for month in (10, 11, 12)]
 
 
 def test_a_match_deep_in_a_long_brief_is_shown_in_its_snippet(client, postgresql):
