@@ -14,6 +14,8 @@ page; and the time of the first request after a save, in this process, over 20 s
 kind (`--after-save-repeats` for fewer on a large archive): an edit (a new content version
 with the lists token kept, as an edit of a brief's words makes) and a change to what lists hold
 (both new, as publishing, withdrawing or refiling a brief makes).
+A sitemap page is loaded a second time as crawlers ask for it, with `Accept-Encoding: gzip`
+(a kept page is kept gzipped too); every other page without.
 Two floors are measured first and last in each run: ours, a listing page rendered from fake
 objects with no database work (bench/floor.py), and the bare-Django floor of the peer harness
 (../shared/bench/peer, when it is beside the repository: a bare project rendering a listing of
@@ -31,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,6 +46,17 @@ WORKERS = 2
 # The brief's command. --timeout is raised from wrk's 2 s so that a slow page's requests are
 # measured instead of dropped as "timeouts" (which would make its p99 look better than it is).
 WRK = ["wrk", "-t2", "-c8", "-d10s", "--latency", "--timeout", "10s"]
+
+# What crawlers send: a kept page is sent gzipped (briefs.public.middleware).
+GZIP = (("Accept-Encoding", "gzip"),)
+
+
+class Page(NamedTuple):
+    label: str
+    path: str
+    # (name, value) of each header its requests send besides wrk's own.
+    headers: tuple = ()
+
 
 # The same environment for gunicorn and for this process's query counting.
 os.environ.update(
@@ -111,29 +125,30 @@ def most_quoted_expert_slug():
 
 
 def pages_to_measure():
-    """(label, path) for every page of the brief, found in the database where it depends on it."""
+    """Every page of the brief, found in the database where it depends on it."""
     assert Issue.objects.filter(slug=TOP_ISSUE).exists(), "no 'iran' issue: wrong database?"
     last = last_issue_page(TOP_ISSUE)
     brief = newest_quoted_brief_slug()
     expert = most_quoted_expert_slug()
     return [
-        ("front page", "/"),
-        ("all briefs, page 1", "/briefs/"),
-        ("all briefs, page 2000", "/briefs/?page=2000"),
-        ("issue iran, page 1", f"/issues/{TOP_ISSUE}/"),
-        (f"issue iran, last page ({last})", f"/issues/{TOP_ISSUE}/?page={last}"),
-        ("iran and russia", f"/briefs/?issue={TOP_ISSUE}&issue=russia"),
-        ("newest brief", f"/briefs/{brief}/"),
-        ("feed: latest briefs", "/feeds/briefs/"),
-        ("feed: issue iran", f"/issues/{TOP_ISSUE}/feed/"),
-        (f"feed: expert {expert}", f"/experts/{expert}/feed/"),
-        ("sitemap.xml (the index)", "/sitemap.xml"),
-        ("sitemap of briefs, page 10", "/sitemap-briefs.xml?p=10"),
-        ("search: uranium enrichment", "/search/?q=uranium+enrichment"),
-        ("API: briefs, page 1", "/api/v1/briefs/"),
-        ("API: iran and russia", f"/api/v1/briefs/?issue={TOP_ISSUE}&issue=russia"),
-        ("API: newest brief", f"/api/v1/briefs/{brief}/"),
-        ("API: issues", "/api/v1/issues/"),
+        Page("front page", "/"),
+        Page("all briefs, page 1", "/briefs/"),
+        Page("all briefs, page 2000", "/briefs/?page=2000"),
+        Page("issue iran, page 1", f"/issues/{TOP_ISSUE}/"),
+        Page(f"issue iran, last page ({last})", f"/issues/{TOP_ISSUE}/?page={last}"),
+        Page("iran and russia", f"/briefs/?issue={TOP_ISSUE}&issue=russia"),
+        Page("newest brief", f"/briefs/{brief}/"),
+        Page("feed: latest briefs", "/feeds/briefs/"),
+        Page("feed: issue iran", f"/issues/{TOP_ISSUE}/feed/"),
+        Page(f"feed: expert {expert}", f"/experts/{expert}/feed/"),
+        Page("sitemap.xml (the index)", "/sitemap.xml"),
+        Page("sitemap of briefs, page 10", "/sitemap-briefs.xml?p=10"),
+        Page("sitemap of briefs, page 10, gzipped", "/sitemap-briefs.xml?p=10", GZIP),
+        Page("search: uranium enrichment", "/search/?q=uranium+enrichment"),
+        Page("API: briefs, page 1", "/api/v1/briefs/"),
+        Page("API: iran and russia", f"/api/v1/briefs/?issue={TOP_ISSUE}&issue=russia"),
+        Page("API: newest brief", f"/api/v1/briefs/{brief}/"),
+        Page("API: issues", "/api/v1/issues/"),
     ]
 
 
@@ -151,17 +166,22 @@ def count_queries(client, path):
     return len(statements)
 
 
-def warm_up(url):
+def warm_up(url, headers=()):
     """A few requests first, so each worker has its connection and templates loaded."""
+    request = urllib.request.Request(url, headers=dict(headers))
     for _ in range(2 * WORKERS):
-        with urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 200, (url, response.status)
 
 
-def run_wrk(url):
+def run_wrk(url, headers=()):
     """Requests/s, p50 and p99 in ms, and failed requests (errors, timeouts, non-2xx/3xx)."""
     output = subprocess.run(
-        [*WRK, url], capture_output=True, text=True, check=True, timeout=60
+        [*WRK, *(part for name, value in headers for part in ("-H", f"{name}: {value}")), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     report = read_wrk(output)
     failed = sum(report["socket errors"].values()) + report["non-2xx/3xx"]
@@ -169,9 +189,9 @@ def run_wrk(url):
     return {"rps": report["rps"], "p50": latency["50"], "p99": latency["99"], "failed": failed}
 
 
-def measure(path, base_url=BASE_URL):
-    warm_up(base_url + path)
-    return run_wrk(base_url + path)
+def measure(path, base_url=BASE_URL, headers=()):
+    warm_up(base_url + path, headers)
+    return run_wrk(base_url + path, headers)
 
 
 def start_bare_floor():
@@ -273,9 +293,9 @@ def measure_run(pages, page_cache):
         bare = start_bare_floor()
         first = measure_floors(bare)
         results = {}
-        for _, path in pages:
-            results[path] = measure(path)
-            print(f"{mode} {path}: {results[path]['rps']:.1f} req/s", flush=True)
+        for page in pages:
+            results[page.label] = measure(page.path, headers=page.headers)
+            print(f"{mode} {page.label}: {results[page.label]['rps']:.1f} req/s", flush=True)
         last = measure_floors(bare)
     finally:
         stop(server)
@@ -318,10 +338,10 @@ def print_table(pages, queries, after_save, runs):
     rows = [("floor (template only)", "ours", FLOOR_PATH)]
     if bare:
         rows.insert(0, ("bare-Django floor (peer harness)", "bare", None))
-    for label, floor_name, path in [*rows, *((label, None, path) for label, path in pages)]:
+    for label, floor_name, path in [*rows, *((page.label, None, page.path) for page in pages)]:
         cells = [label]
         for mode, (floors, results) in runs.items():
-            result = floors[floor_name] if floor_name else results[path]
+            result = floors[floor_name] if floor_name else results[label]
             cold, warm, kept = queries.get(path, (0, 0, 0))
             failed = f" ({result['failed']} failed)" if result.get("failed") else ""
             cells += [
@@ -362,14 +382,15 @@ def main():
     # requests after a save are timed in this process.
     gc.freeze()
     client = Client(HTTP_HOST=HOST)
-    pages = [page for page in pages_to_measure() if options.only is None or options.only in page[0]]
+    pages = [
+        page for page in pages_to_measure() if options.only is None or options.only in page.label
+    ]
+    paths = list(dict.fromkeys(page.path for page in pages))
     public, total = Brief.objects.published().count(), Brief.objects.count()
     print(f"{connection.vendor}, {total} briefs ({public} public)")
     # Counted before the server starts, so this process's requests do not disturb wrk's.
-    queries = queries_per_request(client, [FLOOR_PATH, *(path for _, path in pages)])
-    after_save = first_request_after_a_save(
-        client, [path for _, path in pages], options.after_save_repeats
-    )
+    queries = queries_per_request(client, [FLOOR_PATH, *paths])
+    after_save = first_request_after_a_save(client, paths, options.after_save_repeats)
     cache.clear()
     connection.close()
     runs = {"uncached": measure_run(pages, page_cache=False)}
