@@ -797,9 +797,9 @@ class SearchEntry(models.Model):
     A narrow table of its own, so that a search reads a few megabytes of rows instead of the
     briefs': its words, and copies of what a search filters, counts and orders by. The
     publication fields are copies under the same names, so the one publication rule
-    (common.publication.published_condition) applies to the entry as to the brief. Its
-    indexes are made by migration 0011 (a GIN index over the words, heading, month and sample
-    bucket). SQLite searches its own FTS5 table and leaves this one empty."""
+    (common.publication.published_condition) applies to the entry as to the brief. Its GIN
+    index, over the sample bucket, month, words, heading, issues and experts, is made by
+    migration 0019. SQLite searches its own FTS5 table and leaves this one empty."""
 
     brief = models.OneToOneField(
         Brief, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
