@@ -6,7 +6,8 @@ their own (search_entry_issues, migration 0017), which for a large issue hands o
 of the archive to be intersected with the matches: 19 ms on a million briefs. In the one GIN
 index the intersection is the index's own, and costs about as much on any archive. The lists
 of briefs filed under several issues read the same index, which makes the other one
-redundant. SQLite leaves the table empty."""
+redundant. Building the index holds writes to the search entries, and so saves of briefs: 12 s
+on 100,000 briefs, about 2 minutes on a million. SQLite leaves the table empty."""
 
 from django.db import migrations
 
