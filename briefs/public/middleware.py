@@ -28,6 +28,8 @@ is served the page kept without them and adds no entry.
 
 import hashlib
 import re
+from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -50,7 +52,7 @@ PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 0, "must_revalidate": True}
 # page of 650 KB 1.5 against 0.6). At most 400 pages and 40 MB of them a process.
 _pages_in_process = freshness.recent_entries(
     size=400,
-    weigh=lambda entry: len(entry[4]) + len(entry[5] or b""),
+    weigh=lambda entry: len(entry.content) + len(entry.gzipped or b""),
     most_weight=40 * 1024 * 1024,
 )
 # A kept page of text is kept gzipped as well, compressed once when it is made, and sent so to
@@ -61,6 +63,23 @@ _pages_in_process = freshness.recent_entries(
 COMPRESSIBLE = re.compile(r"^(text/|application/(rss\+xml|atom\+xml|xml|json|ld\+json))")
 SMALLEST_COMPRESSED = 200
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# The shape of a kept page's entry, named in its key: the shared cache outlives a release, and
+# a release must never read an entry of another shape (the pages kept before the gzipped form
+# was added had five fields).
+PAGE_ENTRY_SHAPE = 2
+
+
+class KeptPage(NamedTuple):
+    """A page as kept: the content version's token and the time it is valid until (read by
+    freshness.current), then the response."""
+
+    token: str
+    until: datetime | None
+    status: int
+    headers: list
+    content: bytes
+    gzipped: bytes | None
+
 
 # The query parameters each public page reads, by URL name; a page not named reads none.
 # Every other parameter (utm_*, fbclid, a typo) changes nothing a reader sees: it is taken
@@ -151,7 +170,7 @@ def page_key(request):
     """The key of a page: its address as the page reads it (after keep_read_parameters):
     scheme, host, path and query. The content version it was made for is in the entry."""
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-    return f"briefs:page:{address}"
+    return f"briefs:page:{PAGE_ENTRY_SHAPE}:{address}"
 
 
 def edge_may_keep(made, token):
@@ -217,10 +236,11 @@ class PublicPageCacheMiddleware:
         gzipped = compressed(response)
         if gzipped is not None:
             patch_vary_headers(response, ("Accept-Encoding",))
-        entry = (token, until, response.status_code, list(response.items()), response.content)
-        entry += (gzipped,)
-        freshness.keep({key: entry}, _pages_in_process)
-        return sent(request, entry), True
+        page = KeptPage(
+            token, until, response.status_code, list(response.items()), response.content, gzipped
+        )
+        freshness.keep({key: page}, _pages_in_process)
+        return sent(request, page), True
 
 
 def compressed(response):
@@ -232,19 +252,18 @@ def compressed(response):
     return gzipped if len(gzipped) < len(content) else None
 
 
-def sent(request, kept):
+def sent(request, page):
     """The response of a kept page: gzipped (its ETag then weak, as Django's GZipMiddleware
     makes it) if it was kept so and the request accepts it, else as it was made."""
-    _, _, status, headers, content, gzipped = kept
-    accepted = gzipped is not None and ACCEPTS_GZIP.search(
+    accepted = page.gzipped is not None and ACCEPTS_GZIP.search(
         request.META.get("HTTP_ACCEPT_ENCODING", "")
     )
-    response = HttpResponse(gzipped if accepted else content, status=status)
-    for name, value in headers:
+    response = HttpResponse(page.gzipped if accepted else page.content, status=page.status)
+    for name, value in page.headers:
         response[name] = value
     if accepted:
         response["Content-Encoding"] = "gzip"
-        response["Content-Length"] = str(len(gzipped))
+        response["Content-Length"] = str(len(page.gzipped))
         etag = response.get("ETag", "")
         if etag.startswith('"'):
             response["ETag"] = f"W/{etag}"
