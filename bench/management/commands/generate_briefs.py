@@ -158,7 +158,7 @@ class Archive:
         # The next batch is made up in a thread of its own while the database writes and
         # indexes this one, so both cores work. The thread draws every random number, in
         # order, so a seed gives the same archive.
-        plan = partial(self.plan_batch, issues[0], others, weights, experts)
+        plan = partial(self.plan_batch, count, issues[0], others, weights, experts)
         with loading(), ThreadPoolExecutor(max_workers=1) as planner:
             planned = planner.submit(plan, *batches[0])
             for number, following in enumerate([*batches[1:], None]):
@@ -173,9 +173,15 @@ class Archive:
                 out.write(f"  {written} briefs written and indexed for search")
         analyze("briefs_brief", "briefs_taggedbrief", "experts_expertquote", "briefs_searchentry")
 
-    def plan_batch(self, top_issue, others, weights, experts, offset, size):
-        """The briefs numbered offset to offset + size, unsaved, each with what is written
-        beside it (issues, quotes, sections, links): everything random about them."""
+    def plan_batch(self, count, top_issue, others, weights, experts, offset, size):
+        """The briefs numbered offset to offset + size of `count`, unsaved, each with what is
+        written beside it (issues, quotes, sections, links): everything random about them.
+
+        Each brief's date falls at random in its own slot of the five years, the slots in the
+        order of the briefs, as a site's archive grows: its rows, and its search entries, then
+        lie in the tables in about the order of publication. Dates drawn anywhere scattered a
+        month's entries over the whole table, and a search at a million briefs read a page for
+        nearly every entry it ranked."""
         rng, five_years = self.rng, timedelta(days=5 * 365)
         briefs, parts = [], []
         for number in range(offset, offset + size):
@@ -183,7 +189,8 @@ class Archive:
             title = f"{place} {rng.choice(VERBS)} {subject} plans, report {number}"
             paragraphs = [self.paragraph() for _ in range(rng.randint(3, 8))]
             roll = rng.random()
-            status, publish_at = Brief.Status.PUBLISHED, self.end - rng.random() * five_years
+            slot = (count - number - rng.random()) / count
+            status, publish_at = Brief.Status.PUBLISHED, self.end - slot * five_years
             if roll < 0.03:
                 status = Brief.Status.DRAFT
             elif roll < 0.04:
