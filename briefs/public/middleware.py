@@ -57,7 +57,7 @@ _pages_in_process = freshness.recent_entries(
 )
 # A kept page of text is kept gzipped as well, compressed once when it is made, and sent so to
 # whoever accepts it (browsers, crawlers, the edge, which then has nothing to compress): a
-# sitemap page of 5,000 URLs is 650 KB, gzipped 46 KB; a listing 19 KB, gzipped 4. The types
+# sitemap page of 5,000 URLs was 650 KB, gzipped 46 KB; a listing 19 KB, gzipped 4. The types
 # the edge would compress (deploy/varnish/briefs.vcl); under 200 bytes compressing gains
 # nothing.
 COMPRESSIBLE = re.compile(r"^(text/|application/(rss\+xml|atom\+xml|xml|json|ld\+json))")

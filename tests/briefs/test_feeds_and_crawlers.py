@@ -1,16 +1,18 @@
 """Feeds, sitemap and robots.txt carry exactly what the public may see, with true dates."""
 
+import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from briefs.editorial import changes
 from briefs.models import Brief
 from briefs.public.sitemaps import BriefSitemap
-from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory
+from tests.factories import BriefFactory, ExpertFactory, ExpertQuoteFactory, FormatFactory
 from tests.pages import elements
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +145,18 @@ def test_the_sitemap_index_pages_briefs_past_the_page_size(client, monkeypatch):
         f"http://testserver{brief.get_absolute_url()}" for brief in briefs
     }
     assert client.get("/sitemap-briefs.xml?p=4").status_code == 404
+
+
+def test_a_sitemap_page_holds_two_thousand_briefs_as_wordpress_sitemaps_do(client):
+    """Small enough that a page made again after an edit, or fetched again by a crawler,
+    costs little; a million briefs still take 500 pages of the 50,000 an index may list."""
+    FormatFactory()
+    call_command("generate_briefs", "--count", "2300", "--until", "2026-11-26",
+                 stdout=io.StringIO())  # fmt: skip
+    public = Brief.objects.published().count()
+    assert public > 2000
+
+    assert [len(page) for page in sitemap_pages(client)] == [2000, public - 2000]
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
