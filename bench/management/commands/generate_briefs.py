@@ -196,7 +196,11 @@ class Archive:
             elif roll < 0.04:
                 status = Brief.Status.REVIEW
             elif roll < 0.06:
-                publish_at = self.end + timedelta(days=rng.randint(1, 30))
+                # Scheduled when written, to go out 1 to 30 days later: those written in the
+                # last month are still to come. Written anywhere in the five years and dated
+                # in the month after the last, they were more than that month's own entries,
+                # and scattered over the whole table.
+                publish_at += timedelta(days=rng.randint(1, 30))
             chosen = {top_issue} if rng.random() < TOP_ISSUE_SHARE else set()
             issue_count = rng.randint(2, 5)
             while len(chosen) < issue_count:
