@@ -4,12 +4,11 @@ bulk without losing an index."""
 import io
 import itertools
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from briefs.models import Brief, Issue
 from experts.models import Expert
@@ -58,7 +57,7 @@ def test_briefs_are_dated_in_the_order_they_are_written_as_an_archive_grows():
     are still to come."""
     FormatFactory()
     dates = [publish_at for _, publish_at, _, _ in generated(300, seed=3)]
-    until = datetime(2026, 11, 26, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    until = timezone.make_aware(datetime(2026, 11, 26))
     latest_before = itertools.accumulate(dates, max)
     assert all(
         latest - date <= timedelta(days=30)
