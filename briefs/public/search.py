@@ -230,9 +230,11 @@ class PostgresSearch:
 
     def __init__(self):
         self._chosen = None
-        # What counts() found, which ranking reads: the total, the matches per year, and the
-        # entries the index hands over per match (more than one for a phrase).
+        # What counts() found, which ranking reads: the total, the matches per year, the
+        # entries the index hands over per match (more than one for a phrase), and the time
+        # of the newest public entry.
         self._total, self._per_year, self._reads_per_match = 0, {}, 1
+        self._newest = None
 
     def write(self, brief, words):
         issue_ids = sorted(issue.pk for issue in brief.issues.all())
@@ -302,13 +304,19 @@ class PostgresSearch:
         the entry (a "military forces" has 80 times as many). Both are counted in one bucket
         first, and the sample is sized by the entries read."""
         where, params = self._where(search, words=MATCHING_WITHOUT_PHRASES)
+        newest, newest_params = (
+            SearchEntry.objects.filter(published_condition())
+            .order_by("-publish_at")
+            .values("publish_at")[:1]
+            .query.sql_with_params()
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE words @@ {QUERY}) FROM {ENTRIES} "
-                f"WHERE {where} AND sample = 0",
-                [search.query, *params],
+                f"SELECT count(*), count(*) FILTER (WHERE words @@ {QUERY}), ({newest}) "
+                f"FROM {ENTRIES} WHERE {where} AND sample = 0",
+                [search.query, *newest_params, *params],
             )
-            read, matched = cursor.fetchone()
+            read, matched, self._newest = cursor.fetchone()
         self._reads_per_match = max(read, 1) / max(matched, 1)
         estimated = read * SAMPLE_BUCKETS > EXACT_UP_TO
         buckets = math.ceil(SAMPLE_SIZE / read) if estimated else None
@@ -399,16 +407,18 @@ class PostgresSearch:
         twice over, from the matches counted per year over the latest year with matches and
         the one before, but no longer than holds about READ_FOR_RANKING entries to read
         (`bounded`); in whole hours, for a million briefs publish a few hundred a day. It ends
-        (`end`) now, or at the end of the latest year when that is over (`closed`). None when
-        it would span most of the two years."""
+        (`end`) at the newest public entry, or at the end of the latest year with matches
+        when that is over (`closed`): not now, as a pause in publishing (a holiday) would
+        leave the window's newest hours empty. None when it would span most of the two
+        years."""
         per_year = self._per_year
-        if not per_year:
+        if not per_year or self._newest is None:
             return None
-        now = timezone.localtime()
+        newest = timezone.localtime(self._newest)
         latest = max(per_year)
-        closed = latest < now.year
-        end = datetime(latest + 1, 1, 1, tzinfo=now.tzinfo) if closed else now
-        span = end - datetime(latest - 1, 1, 1, tzinfo=now.tzinfo)
+        closed = latest < newest.year
+        end = datetime(latest + 1, 1, 1, tzinfo=newest.tzinfo) if closed else newest
+        span = end - datetime(latest - 1, 1, 1, tzinfo=newest.tzinfo)
         recent = per_year[latest] + per_year.get(latest - 1, 0)
         reads = self._total * self._reads_per_match
         if recent == 0 or (self._total <= count and reads <= READ_FOR_RANKING):

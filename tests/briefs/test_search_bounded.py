@@ -130,3 +130,16 @@ def test_a_database_from_before_the_search_entries_finds_its_briefs_once_migrate
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert card_titles(client.get("/search/", {"q": "counted air"})) == ["Walrus Census"]
+
+
+@pytest.mark.parametrize("pause", [timedelta(0), timedelta(weeks=8)], ids=["none", "eight weeks"])
+def test_after_a_pause_in_publishing_the_newest_matches_are_found_as_quickly(
+    client, postgresql, now, few_ranked, pause, django_assert_max_num_queries
+):
+    # A match a week for two years, the last `pause` ago: ranking looks for the newest in a
+    # window of the weeks before the newest brief, not before now, where none were published.
+    for week in range(104):
+        BriefFactory(title=f"Walrus, week {week}", publish_at=now - pause - timedelta(weeks=week))
+    with django_assert_max_num_queries(7):
+        titles = card_titles(client.get("/search/", {"q": "walrus"}))
+    assert sorted(titles) == ["Walrus, week 0", "Walrus, week 1", "Walrus, week 2"]
