@@ -155,11 +155,18 @@ HEADING_CANDIDATES = 50
 # for in fewer recent hours, and fewer matches are listed (each entry read for a phrase is
 # checked for its words' positions, about 5 microseconds apiece).
 READ_FOR_RANKING = 2000
-# The unit of a ranking's window of time.
+# The unit of a ranking's window in a past year.
 HOUR = timedelta(hours=1)
 
 
 ENTRIES = SearchEntry._meta.db_table
+# How many entries there are: the planner's figure (pg_class.reltuples, kept by VACUUM and
+# ANALYZE, within a few percent), read for nothing, or on a table too small for it to be kept
+# (-1 before the first VACUUM) the entries counted, which is then cheap.
+COUNTED_BELOW = 10_000
+ENTRY_COUNT = f"""(SELECT CASE WHEN c.reltuples >= {COUNTED_BELOW} THEN c.reltuples::bigint
+    ELSE (SELECT count(*) FROM {ENTRIES}) END
+    FROM pg_class AS c WHERE c.oid = '{ENTRIES}'::regclass)"""
 # The reader's query (one parameter) as PostgreSQL's web-search syntax reads it.
 QUERY = f"websearch_to_tsquery('{CONFIG}', %s)"
 MATCHING = f"words @@ {QUERY}"
@@ -231,10 +238,10 @@ class PostgresSearch:
     def __init__(self):
         self._chosen = None
         # What counts() found, which ranking reads: the total, the matches per year, the
-        # entries the index hands over per match (more than one for a phrase), and the time
-        # of the newest public entry.
+        # entries the index hands over per match (more than one for a phrase), the time of
+        # the newest public entry, and the number of entries.
         self._total, self._per_year, self._reads_per_match = 0, {}, 1
-        self._newest = None
+        self._newest, self._entries = None, 0
 
     def write(self, brief, words):
         issue_ids = sorted(issue.pk for issue in brief.issues.all())
@@ -312,11 +319,11 @@ class PostgresSearch:
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE words @@ {QUERY}), ({newest}) "
-                f"FROM {ENTRIES} WHERE {where} AND sample = 0",
+                f"SELECT count(*), count(*) FILTER (WHERE words @@ {QUERY}), ({newest}), "
+                f"{ENTRY_COUNT} FROM {ENTRIES} WHERE {where} AND sample = 0",
                 [search.query, *newest_params, *params],
             )
-            read, matched, self._newest = cursor.fetchone()
+            read, matched, self._newest, self._entries = cursor.fetchone()
         self._reads_per_match = max(read, 1) / max(matched, 1)
         estimated = read * SAMPLE_BUCKETS > EXACT_UP_TO
         buckets = math.ceil(SAMPLE_SIZE / read) if estimated else None
@@ -355,7 +362,10 @@ class PostgresSearch:
         window = self._recent_window(NEWEST_CANDIDATES)
         ranked = self._ranked(search, window)
         if window and not window.bounded and len(ranked) < min(self._total, NEWEST_CANDIDATES):
-            ranked = self._ranked(search, None)  # the window held too few after all
+            # The window held too few after all: the matches are fewer near the end than on
+            # average. Looked for again as far back as READ_FOR_RANKING allows, not in every
+            # match, which on a million briefs took seconds.
+            ranked = self._ranked(search, self._recent_window(NEWEST_CANDIDATES, widest=True))
         return Hits(len(ranked), lambda part: self._snippets(ranked[part], search.query))
 
     def _ranked(self, search, window):
@@ -364,7 +374,7 @@ class PostgresSearch:
         of time when given: the indexes find those without reading the older matches, which
         need not then be sorted."""
 
-        def newest(words, length, count):
+        def newest(words, start, count):
             where, params = self._where(search, words)
             order = f"ORDER BY publish_at DESC, brief_id DESC LIMIT {count}"
             if not window:
@@ -376,7 +386,6 @@ class PostgresSearch:
             # The window in time for the index of the newest entries, and as the months it
             # spans for the GIN index, named one by one: btree_gin reads a range of months as
             # every month on its open side (a year's filter read every entry before its end).
-            start = window.end - length
             months = list(range(month_number(start), month_number(window.end) + 1))
             where = f"{where} AND month = ANY(%s::integer[]) AND publish_at >= %s"
             params = [*params, months, start]
@@ -384,8 +393,8 @@ class PostgresSearch:
                 where, params = f"{where} AND publish_at < %s", [*params, window.end]
             return f"SELECT brief_id FROM {ENTRIES} WHERE {where} {order}", params
 
-        length = window.length if window else None
-        recent, recent_params = newest(MATCHING, length, NEWEST_CANDIDATES)
+        start = window and window.start
+        recent, recent_params = newest(MATCHING, start, NEWEST_CANDIDATES)
         # Without an exclusion, words in the heading are words of the brief: the index reads
         # only the heading's (fewer) entries.
         heading = (
@@ -393,7 +402,8 @@ class PostgresSearch:
             if EXCLUSION.search(search.query) is None
             else (f"heading @@ {QUERY} AND {MATCHING}")
         )
-        headed, headed_params = newest(heading, length and 4 * length, HEADING_CANDIDATES)
+        heading_start = window and window.end - 4 * (window.end - window.start)
+        headed, headed_params = newest(heading, heading_start, HEADING_CANDIDATES)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT brief_id FROM {ENTRIES} WHERE brief_id IN (({recent}) UNION ({headed})) "
@@ -402,37 +412,77 @@ class PostgresSearch:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def _recent_window(self, count):
-        """The time before the newest matches' moment that likely holds `count` matches
-        twice over, from the matches counted per year over the latest year with matches and
-        the one before, but no longer than holds about READ_FOR_RANKING entries to read
-        (`bounded`); in whole hours, for a million briefs publish a few hundred a day. It ends
-        (`end`) at the newest public entry, or at the end of the latest year with matches
-        when that is over (`closed`): not now, as a pause in publishing (a holiday) would
-        leave the window's newest hours empty. None when it would span most of the two
-        years."""
-        per_year = self._per_year
-        if not per_year or self._newest is None:
+    def _recent_window(self, count, widest=False):
+        """The newest stretch of time that likely holds `count` matches twice over, but no
+        more than about READ_FOR_RANKING entries to read (`bounded`), or (`widest`) as long as
+        that allows; None when it would hold most of the matches, which are then few.
+
+        It ends (`end`) at the newest public entry, not now: a pause in publishing (a holiday)
+        would leave the newest hours empty. Its start is found among the newest entries:
+        those of the newest that the matches' share of all entries says hold the matches
+        wanted, however thinly the last weeks were published. For matches of a past year
+        (one chosen), the window ends with the year (`closed`), and its start is worked out
+        from the matches of that year and the one before, spread evenly, in whole hours."""
+        if not self._per_year or self._newest is None:
+            return None
+        reads = self._total * self._reads_per_match
+        if not widest and self._total <= count and reads <= READ_FOR_RANKING:
             return None
         newest = timezone.localtime(self._newest)
-        latest = max(per_year)
-        closed = latest < newest.year
-        end = datetime(latest + 1, 1, 1, tzinfo=newest.tzinfo) if closed else newest
-        span = end - datetime(latest - 1, 1, 1, tzinfo=newest.tzinfo)
-        recent = per_year[latest] + per_year.get(latest - 1, 0)
-        reads = self._total * self._reads_per_match
-        if recent == 0 or (self._total <= count and reads <= READ_FOR_RANKING):
-            return None
-        matches_an_hour = recent / (span / HOUR)
-        wanted = math.ceil(2 * count / matches_an_hour)
-        affordable = max(
-            1, math.floor(READ_FOR_RANKING / (matches_an_hour * self._reads_per_match))
+        latest = max(self._per_year)
+        if latest < newest.year:
+            return self._window_in_year(latest, count, widest)
+        share = self._total / max(self._entries, self._total)
+        entries = self._window_length(
+            wanted=2 * count / share,
+            affordable=READ_FOR_RANKING / (share * self._reads_per_match),
+            whole=self._entries / 2,
+            widest=widest,
         )
-        if affordable < wanted:
-            return SimpleNamespace(end=end, closed=closed, length=affordable * HOUR, bounded=True)
-        if wanted * HOUR >= span:
+        if entries is None:
             return None
-        return SimpleNamespace(end=end, closed=closed, length=wanted * HOUR, bounded=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT publish_at FROM {ENTRIES} WHERE publish_at <= %s "
+                "ORDER BY publish_at DESC, brief_id DESC OFFSET %s LIMIT 1",
+                [newest, entries.length - 1],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return SimpleNamespace(start=row[0], end=newest, closed=False, bounded=entries.bounded)
+
+    def _window_in_year(self, year, count, widest):
+        """The window of _recent_window() for matches of a past year, in hours."""
+        zone = timezone.get_current_timezone()
+        end = datetime(year + 1, 1, 1, tzinfo=zone)
+        span = end - datetime(year - 1, 1, 1, tzinfo=zone)
+        recent = self._per_year[year] + self._per_year.get(year - 1, 0)
+        matches_an_hour = recent / (span / HOUR)
+        hours = self._window_length(
+            wanted=2 * count / matches_an_hour,
+            affordable=READ_FOR_RANKING / (matches_an_hour * self._reads_per_match),
+            whole=span / HOUR,
+            widest=widest,
+        )
+        if hours is None:
+            return None
+        start = end - hours.length * HOUR
+        return SimpleNamespace(start=start, end=end, closed=True, bounded=hours.bounded)
+
+    @staticmethod
+    def _window_length(wanted, affordable, whole, widest):
+        """How long a window is, in whole units (entries or hours): what is `wanted`, or what
+        can be `affordable` when that is less (`bounded`) or the `widest` is asked for; None
+        when that takes most of the `whole`."""
+        affordable = max(1, math.floor(affordable))
+        if widest or affordable < wanted:
+            length, bounded = affordable, True
+        else:
+            length, bounded = math.ceil(wanted), False
+        if length >= whole:
+            return None
+        return SimpleNamespace(length=length, bounded=bounded)
 
     def _snippets(self, ids, text):
         """(id, snippet) of each public brief of `ids`, in their order, with the query's

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.models import SearchEntry
@@ -132,14 +133,37 @@ def test_a_database_from_before_the_search_entries_finds_its_briefs_once_migrate
     assert card_titles(client.get("/search/", {"q": "counted air"})) == ["Walrus Census"]
 
 
-@pytest.mark.parametrize("pause", [timedelta(0), timedelta(weeks=8)], ids=["none", "eight weeks"])
-def test_after_a_pause_in_publishing_the_newest_matches_are_found_as_quickly(
-    client, postgresql, now, few_ranked, pause, django_assert_max_num_queries
+@pytest.mark.parametrize(
+    "weeks_ago",
+    [range(104), range(8, 112), [1, 5, *range(8, 112)]],
+    ids=["steady", "after a pause", "a trickle after a pause"],
+)
+def test_the_newest_matches_are_ranked_at_once_however_thinly_the_last_weeks_were_published(
+    client, postgresql, now, few_ranked, weeks_ago
 ):
-    # A match a week for two years, the last `pause` ago: ranking looks for the newest in a
-    # window of the weeks before the newest brief, not before now, where none were published.
-    for week in range(104):
-        BriefFactory(title=f"Walrus, week {week}", publish_at=now - pause - timedelta(weeks=week))
-    with django_assert_max_num_queries(7):
+    # A match a week for two years, then a pause in publishing, or a few briefs in it: the
+    # newest are looked for among the newest briefs, not in the weeks before now (or the
+    # newest brief), which may hold none, so that every match would be ranked instead.
+    for weeks in weeks_ago:
+        BriefFactory(title=f"Walrus, {weeks} weeks ago", publish_at=now - timedelta(weeks=weeks))
+    with CaptureQueriesContext(connection) as statements:
         titles = card_titles(client.get("/search/", {"q": "walrus"}))
-    assert sorted(titles) == ["Walrus, week 0", "Walrus, week 1", "Walrus, week 2"]
+    assert sorted(titles) == sorted(f"Walrus, {weeks} weeks ago" for weeks in sorted(weeks_ago)[:3])
+    assert len(statements) <= 8
+    assert len([one for one in statements if "ts_rank" in one["sql"]]) == 1
+
+
+def test_the_newest_matches_of_a_word_gone_out_of_use_are_still_listed(
+    client, postgresql, now, few_ranked
+):
+    # A brief a week, about walruses for a year two years ago and once since: the newest
+    # briefs hold fewer walruses than the word's share of all briefs says.
+    for weeks in range(110):
+        subject = "Walrus" if weeks >= 60 or weeks == 30 else "Narwhal"
+        BriefFactory(title=f"{subject}, {weeks} weeks ago", publish_at=now - timedelta(weeks=weeks))
+    titles = card_titles(client.get("/search/", {"q": "walrus"}))
+    assert sorted(titles) == [
+        "Walrus, 30 weeks ago",
+        "Walrus, 60 weeks ago",
+        "Walrus, 61 weeks ago",
+    ]
