@@ -161,7 +161,7 @@ HOUR = timedelta(hours=1)
 
 ENTRIES = SearchEntry._meta.db_table
 # How many entries there are: the planner's figure (pg_class.reltuples, kept by VACUUM and
-# ANALYZE, within a few percent), read for nothing, or on a table too small for it to be kept
+# ANALYZE, within a few percent), read at no cost, or on a table too small for it to be kept
 # (-1 before the first VACUUM) the entries counted, which is then cheap.
 COUNTED_BELOW = 10_000
 ENTRY_COUNT = f"""(SELECT CASE WHEN c.reltuples >= {COUNTED_BELOW} THEN c.reltuples::bigint
