@@ -238,10 +238,10 @@ class PostgresSearch:
     def __init__(self):
         self._chosen = None
         # What counts() found, which ranking reads: the total, the matches per year, the
-        # entries the index hands over per match (more than one for a phrase), the time of
-        # the newest public entry, and the number of entries.
+        # entries the index hands over per match (more than one for a phrase) and per entry,
+        # the time of the newest public entry, and the number of entries.
         self._total, self._per_year, self._reads_per_match = 0, {}, 1
-        self._newest, self._entries = None, 0
+        self._reads_per_entry, self._newest, self._entries = 0, None, 0
 
     def write(self, brief, words):
         issue_ids = sorted(issue.pk for issue in brief.issues.all())
@@ -325,6 +325,9 @@ class PostgresSearch:
             )
             read, matched, self._newest, self._entries = cursor.fetchone()
         self._reads_per_match = max(read, 1) / max(matched, 1)
+        # Straight from the entries read in bucket 0: for a phrase, whose matches there are
+        # few, closer than the matches' share times the reads per match.
+        self._reads_per_entry = read * SAMPLE_BUCKETS / max(self._entries, 1)
         estimated = read * SAMPLE_BUCKETS > EXACT_UP_TO
         buckets = math.ceil(SAMPLE_SIZE / read) if estimated else None
         counts, names = self._tally(search, buckets)
@@ -435,7 +438,7 @@ class PostgresSearch:
         share = self._total / max(self._entries, self._total)
         entries = self._window_length(
             wanted=2 * count / share,
-            affordable=READ_FOR_RANKING / (share * self._reads_per_match),
+            affordable=READ_FOR_RANKING / max(share, self._reads_per_entry),
             whole=self._entries / 2,
             widest=widest,
         )
