@@ -172,11 +172,15 @@ QUERY = f"websearch_to_tsquery('{CONFIG}', %s)"
 MATCHING = f"words @@ {QUERY}"
 # A word the query excludes, in web-search syntax: "-word" or -"a phrase".
 EXCLUSION = re.compile(r'(^|\s)-["\w]')
+# A phrase's operator between two words in a query's text: <-> or <N>.
+PHRASE_OPERATOR = "'<(-|[0-9]+)>'"
 # The query with its phrases' words only required, in any order: what the GIN index answers
 # by itself, without reading the words' positions from the entries.
 MATCHING_WITHOUT_PHRASES = (
-    f"words @@ regexp_replace({QUERY}::text, '<(-|[0-9]+)>', '&', 'g')::tsquery"
+    f"words @@ regexp_replace({QUERY}::text, {PHRASE_OPERATOR}, '&', 'g')::tsquery"
 )
+# Whether the query holds a phrase, whose words' positions are read from each entry found.
+PHRASED = f"{QUERY}::text ~ {PHRASE_OPERATOR}"
 
 
 def month_number(moment):
@@ -320,14 +324,17 @@ class PostgresSearch:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE words @@ {QUERY}), ({newest}), "
-                f"{ENTRY_COUNT} FROM {ENTRIES} WHERE {where} AND sample = 0",
-                [search.query, *newest_params, *params],
+                f"{ENTRY_COUNT}, {PHRASED} FROM {ENTRIES} WHERE {where} AND sample = 0",
+                [search.query, *newest_params, search.query, *params],
             )
-            read, matched, self._newest, self._entries = cursor.fetchone()
+            read, matched, self._newest, self._entries, phrased = cursor.fetchone()
         self._reads_per_match = max(read, 1) / max(matched, 1)
-        # Straight from the entries read in bucket 0: for a phrase, whose matches there are
-        # few, closer than the matches' share times the reads per match.
-        self._reads_per_entry = read * SAMPLE_BUCKETS / max(self._entries, 1)
+        # A phrase's entries read per entry, straight from those read in bucket 0: its matches
+        # there are few, and their share times the reads per match would be a guess. Without
+        # a phrase an entry read is a match, and the matches' share (taken by _recent_window),
+        # counted or estimated from hundreds, is closer than bucket 0's handful, one of which
+        # stands for a thousand on a small archive.
+        self._reads_per_entry = read * SAMPLE_BUCKETS / max(self._entries, 1) if phrased else 0
         estimated = read * SAMPLE_BUCKETS > EXACT_UP_TO
         buckets = math.ceil(SAMPLE_SIZE / read) if estimated else None
         counts, names = self._tally(search, buckets)
