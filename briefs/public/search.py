@@ -242,10 +242,10 @@ class PostgresSearch:
     def __init__(self):
         self._chosen = None
         # What counts() found, which ranking reads: the total, the matches per year, the
-        # entries the index hands over per match (more than one for a phrase) and per entry,
-        # the time of the newest public entry, and the number of entries.
+        # entries the index hands over per match (more than one for a phrase) and, for a
+        # phrase, per entry, the time of the newest public entry, and the number of entries.
         self._total, self._per_year, self._reads_per_match = 0, {}, 1
-        self._reads_per_entry, self._newest, self._entries = 0, None, 0
+        self._phrase_reads_per_entry, self._newest, self._entries = None, None, 0
 
     def write(self, brief, words):
         issue_ids = sorted(issue.pk for issue in brief.issues.all())
@@ -329,12 +329,11 @@ class PostgresSearch:
             )
             read, matched, self._newest, self._entries, phrased = cursor.fetchone()
         self._reads_per_match = max(read, 1) / max(matched, 1)
-        # A phrase's entries read per entry, straight from those read in bucket 0: its matches
-        # there are few, and their share times the reads per match would be a guess. Without
-        # a phrase an entry read is a match, and the matches' share (taken by _recent_window),
-        # counted or estimated from hundreds, is closer than bucket 0's handful, one of which
-        # stands for a thousand on a small archive.
-        self._reads_per_entry = read * SAMPLE_BUCKETS / max(self._entries, 1) if phrased else 0
+        # Straight from the entries read in bucket 0: a phrase's matches there are few, and
+        # their share times the reads per match would be a guess.
+        self._phrase_reads_per_entry = (
+            read * SAMPLE_BUCKETS / max(self._entries, 1) if phrased else None
+        )
         estimated = read * SAMPLE_BUCKETS > EXACT_UP_TO
         buckets = math.ceil(SAMPLE_SIZE / read) if estimated else None
         counts, names = self._tally(search, buckets)
@@ -443,9 +442,15 @@ class PostgresSearch:
         if latest < newest.year:
             return self._window_in_year(latest, count, widest)
         share = self._total / max(self._entries, self._total)
+        # Without a phrase an entry read is a match: the matches' share, counted or estimated
+        # from hundreds, is closer than bucket 0's handful, one of which stands for a thousand
+        # on a small archive.
+        reads_per_entry = share
+        if self._phrase_reads_per_entry is not None:
+            reads_per_entry = max(share, self._phrase_reads_per_entry)
         entries = self._window_length(
             wanted=2 * count / share,
-            affordable=READ_FOR_RANKING / max(share, self._reads_per_entry),
+            affordable=READ_FOR_RANKING / reads_per_entry,
             whole=self._entries / 2,
             widest=widest,
         )
